@@ -1,0 +1,182 @@
+"""Feature and logit extraction from any `torch.nn.Module` with forward hooks."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+import torch
+from torch import nn
+
+from .images import ImageSource
+from .validation import check_positive_int, resolve_device
+
+
+@dataclass
+class FeatureSet:
+    """What `extract` returns.
+
+    features: (N, D) float32, the input of the model's last `nn.Linear` or the (pooled)
+        output of `layer`.
+    logits: (N, C) float32 model outputs (C may be 1).
+    maps: (N, K, h, w) float32 spatial activations of `layer`, only with `return_maps=True`.
+    labels: (N,) int64 labels when the images carried them (ImageSet or (x, y) datasets).
+    """
+
+    features: np.ndarray
+    logits: np.ndarray
+    maps: np.ndarray | None = None
+    labels: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.features)
+
+
+def last_linear_name(model: nn.Module) -> str:
+    """Name of the last registered `nn.Linear` (the classification head in most models)."""
+    names = [name for name, module in model.named_modules() if isinstance(module, nn.Linear)]
+    if not names:
+        raise ValueError(
+            "model has no nn.Linear layer, so the default features (the input of the last nn.Linear) "
+            "are undefined; pass layer='<module name>' to choose the feature layer"
+        )
+    return names[-1]
+
+
+def get_module(model: nn.Module, layer: str) -> nn.Module:
+    """The module called `layer`, or a ValueError listing the valid names."""
+    modules = dict(model.named_modules())
+    if layer not in modules or layer == "":
+        valid = ", ".join(repr(n) for n in modules if n)
+        raise ValueError(f"layer {layer!r} is not a module of the model; valid names: {valid}")
+    return modules[layer]
+
+
+@contextmanager
+def eval_mode(model: nn.Module, device: torch.device) -> Iterator[nn.Module]:
+    """Put the model in eval mode on `device` and restore its mode and device afterwards."""
+    was_training = model.training
+    param = next(model.parameters(), None)
+    original_device = param.device if param is not None else device
+    model.eval()
+    if original_device != device:
+        model.to(device)
+    try:
+        yield model
+    finally:
+        if original_device != device:
+            model.to(original_device)
+        model.train(was_training)
+
+
+class _Capture:
+    """Forward hook that keeps the latest input (pre) or output of one module."""
+
+    def __init__(self, module: nn.Module, use_input: bool):
+        self.value: torch.Tensor | None = None
+        if use_input:
+            self.handle = module.register_forward_pre_hook(self._pre)
+        else:
+            self.handle = module.register_forward_hook(self._post)
+
+    def _pre(self, module: nn.Module, inputs: tuple) -> None:
+        self.value = inputs[0]
+
+    def _post(self, module: nn.Module, inputs: tuple, output: Any) -> None:
+        self.value = output[0] if isinstance(output, (tuple, list)) else output
+
+
+def _allocate(path: Path | None, shape: tuple[int, ...]) -> np.ndarray:
+    if path is None:
+        return np.empty(shape, dtype=np.float32)
+    return np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=shape)
+
+
+def extract(
+    model: nn.Module,
+    images: Any,
+    *,
+    layer: str | None = None,
+    batch_size: int = 256,
+    device: Any = "auto",
+    progress: bool = False,
+    transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    return_maps: bool = False,
+    out: str | Path | None = None,
+) -> FeatureSet:
+    """Run `model` over `images` and collect features and logits.
+
+    Parameters
+    ----------
+    model : any torch.nn.Module producing logits (N, C) or (N,).
+    images : uint8 (N, H, W, 3), float (N, 3, H, W) in [0, 1], ImageSet, Dataset or DataLoader.
+    layer : module name whose output becomes the features; default: the input of the last
+        nn.Linear. 4-D outputs are global-average-pooled into `features`.
+    transform : applied to each float batch on the device (e.g. torchvision Normalize).
+    return_maps : keep the un-pooled 4-D activations of `layer` in `FeatureSet.maps`.
+    out : path of a `.npy` file; features are streamed into it as a memory map (N larger than RAM).
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    source = ImageSource(images)
+    if return_maps and layer is None:
+        raise ValueError("return_maps=True needs layer='<conv module name>' whose output is 4-D (N, K, h, w)")
+    target = get_module(model, layer) if layer is not None else get_module(model, last_linear_name(model))
+    device = resolve_device(device)
+    capture = _Capture(target, use_input=layer is None)
+    n = len(source)
+    features = logits = maps = None
+    labels: list[np.ndarray] = []
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=n, desc="extract", unit="img")
+    start = 0
+    try:
+        with eval_mode(model, device), torch.inference_mode():
+            for x, y in source.batches(batch_size):
+                x = x.to(device, non_blocking=True)
+                if transform is not None:
+                    x = transform(x)
+                output = model(x)
+                output = output[0] if isinstance(output, (tuple, list)) else output
+                out_logits = output.reshape(len(x), -1)
+                act = capture.value
+                if act is None:
+                    raise RuntimeError(f"the feature layer {layer or 'last nn.Linear'} was not called during forward")
+                feat = act.mean(dim=(2, 3)) if act.ndim == 4 else act.reshape(len(x), -1)
+                stop = start + len(x)
+                if features is None:
+                    features = _allocate(Path(out) if out is not None else None, (n, feat.shape[1]))
+                    logits = np.empty((n, out_logits.shape[1]), dtype=np.float32)
+                    if return_maps:
+                        if act.ndim != 4:
+                            raise ValueError(f"return_maps=True needs a layer with 4-D output; {layer!r} gives {act.ndim}-D")
+                        maps = np.empty((n, *act.shape[1:]), dtype=np.float32)
+                features[start:stop] = feat.float().cpu().numpy()
+                logits[start:stop] = out_logits.float().cpu().numpy()  # type: ignore[index]
+                if maps is not None:
+                    maps[start:stop] = act.float().cpu().numpy()
+                if y is not None:
+                    labels.append(y.cpu().numpy())
+                start = stop
+                if bar is not None:
+                    bar.update(len(x))
+    finally:
+        capture.handle.remove()
+        if bar is not None:
+            bar.close()
+    assert features is not None and logits is not None
+    if start != n:
+        raise ValueError(f"images yielded {start} images but reports length {n}")
+    if not np.isfinite(logits).all():
+        raise ValueError("the model produced NaN or infinite logits; check the model and the input scaling")
+    if isinstance(features, np.memmap):
+        features.flush()
+    label_array = np.concatenate(labels).astype(np.int64) if labels else source.labels
+    return FeatureSet(features=features, logits=logits, maps=maps, labels=label_array)

@@ -1,0 +1,174 @@
+"""Input validation shared by every entry point.
+
+Every check names the argument, what was expected and what came, so that a user
+who passes the wrong thing learns how to fix it from the message alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def _describe(value: Any) -> str:
+    """Short description of a value for error messages: type, shape and dtype."""
+    shape = getattr(value, "shape", None)
+    dtype = getattr(value, "dtype", None)
+    if shape is not None:
+        return f"{type(value).__name__} of shape {tuple(shape)} and dtype {dtype}"
+    return type(value).__name__
+
+
+def to_numpy(value: Any, name: str) -> np.ndarray:
+    """Convert arrays, tensors and sequences to a NumPy array, or raise TypeError naming `name`."""
+    if isinstance(value, np.ndarray):
+        return value
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # torch.Tensor without importing torch
+        return value.detach().cpu().numpy()
+    if isinstance(value, (list, tuple)) or np.isscalar(value):
+        return np.asarray(value)
+    raise TypeError(f"{name} must be an array-like (numpy array, torch tensor or list); got {_describe(value)}")
+
+
+def check_finite(array: np.ndarray, name: str) -> None:
+    """Raise ValueError when a float array holds NaN or inf (never a silent wrong answer)."""
+    if array.dtype.kind in "fc" and not np.isfinite(array).all():
+        n_bad = int((~np.isfinite(array)).sum())
+        raise ValueError(f"{name} contains {n_bad} NaN or infinite values; expected finite numbers")
+
+
+def check_matrix(value: Any, name: str, *, dtype: type = np.float32) -> np.ndarray:
+    """A non-empty, finite 2-D float array (N, D)."""
+    array = to_numpy(value, name)
+    if array.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array (N, D); got {_describe(array)}")
+    if array.shape[0] == 0 or array.shape[1] == 0:
+        raise ValueError(f"{name} must not be empty; got shape {array.shape}")
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold numbers; got dtype {array.dtype}")
+    array = np.ascontiguousarray(array, dtype=dtype)
+    check_finite(array, name)
+    return array
+
+
+def check_features(features: Any, name: str = "features") -> np.ndarray:
+    """Features (N, D) as float32."""
+    return check_matrix(features, name)
+
+
+def check_logits(logits: Any, name: str = "logits") -> np.ndarray:
+    """Logits (N,) or (N, C) as a float32 (N, C) array; a 1-D input becomes one column."""
+    array = to_numpy(logits, name)
+    if array.ndim == 1:
+        array = array[:, None]
+    return check_matrix(array, name)
+
+
+def check_vector(value: Any, name: str, *, n: int | None = None, dtype: type = np.float64) -> np.ndarray:
+    """A finite 1-D numeric array, of length `n` when given."""
+    array = to_numpy(value, name)
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D array; got {_describe(array)}")
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold numbers; got dtype {array.dtype}")
+    if n is not None and len(array) != n:
+        raise ValueError(f"{name} has {len(array)} entries but {n} were expected (one per sample)")
+    if len(array) == 0:
+        raise ValueError(f"{name} must not be empty")
+    array = np.asarray(array, dtype=dtype)
+    check_finite(array, name)
+    return array
+
+
+def check_labels(labels: Any, name: str = "labels", *, n: int | None = None, n_classes: int | None = None) -> np.ndarray:
+    """Integer class labels (N,) as int64; every label in [0, n_classes) when `n_classes` is given."""
+    array = to_numpy(labels, name)
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D array of integer labels; got {_describe(array)}")
+    if array.dtype.kind == "f":
+        if not np.isfinite(array).all() or not np.all(array == np.round(array)):
+            raise ValueError(f"{name} must hold integer labels; got non-integer floats")
+    elif array.dtype.kind not in "biu":
+        raise TypeError(f"{name} must hold integer labels; got dtype {array.dtype}")
+    if n is not None and len(array) != n:
+        raise ValueError(f"{name} has {len(array)} entries but {n} were expected (one per sample)")
+    if len(array) == 0:
+        raise ValueError(f"{name} must not be empty")
+    array = array.astype(np.int64)
+    if array.min() < 0:
+        raise ValueError(f"{name} must be non-negative integers; got minimum {array.min()}")
+    if n_classes is not None and array.max() >= n_classes:
+        raise ValueError(
+            f"{name} holds class {array.max()} but only {n_classes} classes exist (expected labels in 0..{n_classes - 1})"
+        )
+    return array
+
+
+def check_same_length(**arrays: Any) -> int:
+    """All arrays have the same first dimension; returns it. Message names each argument and its length."""
+    lengths = {name: len(a) for name, a in arrays.items() if a is not None}
+    if len(set(lengths.values())) > 1:
+        parts = ", ".join(f"{name} has {length}" for name, length in lengths.items())
+        raise ValueError(f"length mismatch: {parts} entries; expected one entry per sample in each")
+    return next(iter(lengths.values()))
+
+
+def check_positive_int(value: Any, name: str, *, minimum: int = 1) -> int:
+    """An integer >= minimum (bools refused)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer >= {minimum}; got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value}")
+    return int(value)
+
+
+def check_fraction(value: Any, name: str, *, low: float = 0.0, high: float = 1.0, inclusive_low: bool = False) -> float:
+    """A float in (low, high] (or [low, high] with inclusive_low)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a number in {'[' if inclusive_low else '('}{low}, {high}]; got {value!r}")
+    value = float(value)
+    ok = (value >= low if inclusive_low else value > low) and value <= high
+    if not ok or not np.isfinite(value):
+        raise ValueError(f"{name} must be in {'[' if inclusive_low else '('}{low}, {high}]; got {value}")
+    return value
+
+
+def check_window(window: Any, name: str = "window") -> tuple[float, float]:
+    """A (lo, hi) pair of finite floats with lo <= hi."""
+    try:
+        lo, hi = (float(v) for v in window)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a pair (lo, hi) of numbers; got {window!r}") from None
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise ValueError(f"{name} must hold finite numbers; got ({lo}, {hi})")
+    if lo > hi:
+        raise ValueError(f"{name} must satisfy lo <= hi; got ({lo}, {hi})")
+    return lo, hi
+
+
+def check_is_fitted(estimator: Any, attribute: str) -> None:
+    """Raise a clear error when a fitted attribute is read before `fit`."""
+    if getattr(estimator, attribute, None) is None:
+        raise RuntimeError(f"This {type(estimator).__name__} is not fitted yet: call fit(...) before using {attribute}")
+
+
+def check_random_state(random_state: Any) -> np.random.Generator:
+    """A NumPy Generator from an int seed, None, or an existing Generator (never the global RNG)."""
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if random_state is None or (isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool)):
+        return np.random.default_rng(random_state)
+    raise TypeError(f"random_state must be an int, None or numpy Generator; got {random_state!r}")
+
+
+def resolve_device(device: Any) -> Any:
+    """`"auto"` means CUDA when present, else CPU; anything torch.device accepts passes through."""
+    import torch
+
+    if device is None or device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        return torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or a torch.device; got {device!r}") from None

@@ -1,0 +1,1 @@
+"""Anywidget-based views (imported lazily by spurwidgets)."""
