@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from PIL import Image as PILImage
 from torch.utils.data import DataLoader, Dataset
 
 from .validation import _describe
@@ -27,7 +28,7 @@ def _item_to_chw_float(item: Any, name: str) -> torch.Tensor:
     """One dataset item (tensor CHW, uint8 HWC array or PIL image) as float CHW in [0, 1]."""
     if isinstance(item, (tuple, list)):
         item = item[0]
-    if hasattr(item, "mode") and hasattr(item, "size"):  # PIL image
+    if isinstance(item, PILImage.Image):
         item = np.asarray(item.convert("RGB"))
     if isinstance(item, np.ndarray):
         if item.dtype == np.uint8 and item.ndim == 3 and item.shape[-1] == 3:

@@ -26,7 +26,7 @@ def to_numpy(value: Any, name: str) -> np.ndarray:
         return value
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # torch.Tensor without importing torch
         return value.detach().cpu().numpy()
-    if isinstance(value, (list, tuple)) or np.isscalar(value):
+    if isinstance(value, (list, tuple)) or (np.isscalar(value) and not isinstance(value, (str, bytes))):
         return np.asarray(value)
     raise TypeError(f"{name} must be an array-like (numpy array, torch tensor or list); got {_describe(value)}")
 

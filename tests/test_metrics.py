@@ -1,0 +1,72 @@
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from spurwidgets import metrics
+
+
+def test_group_accuracy_hand_made():
+    y = np.array([0, 0, 1, 1, 1])
+    p = np.array([0, 1, 1, 1, 0])
+    g = np.array([0, 0, 1, 1, 2])
+    assert metrics.group_accuracy(y, p, g) == {0: 0.5, 1: 1.0, 2: 0.0}
+    assert metrics.worst_group_accuracy(y, p, g) == 0.0
+
+
+def test_report_marks_the_worst_group():
+    table = metrics.report([0, 0, 1, 1], [0, 1, 1, 1], [0, 0, 1, 1], group_names=["a", "b"])
+    assert table.loc["a", "accuracy"] == 0.5 and bool(table.loc["a", "worst"])
+    assert table.loc["overall", "n"] == 4 and table.loc["overall", "accuracy"] == 0.75
+
+
+def test_spurious_gap_hand_made():
+    correct = np.array([1, 1, 0, 0, 1, 0])
+    spuriosity = np.array([3.0, 2.0, 1.0, 0.0, 5.0, -1.0])
+    labels = np.array([0, 0, 0, 0, 1, 1])
+    assert metrics.spurious_gap(correct, spuriosity, labels, k=2) == {0: 1.0, 1: 0.0}
+    assert metrics.spurious_gap(correct, -spuriosity, labels, k=1) == {0: -1.0, 1: -1.0}
+
+
+def test_spurious_gap_k_too_large():
+    with pytest.raises(ValueError, match="k=3 is larger than the 2 items of class 0"):
+        metrics.spurious_gap([1, 1, 0, 1], [0.0, 1.0, 2.0, 3.0], [0, 0, 1, 1], k=3)
+
+
+def test_average_cluster_probability_hand_made():
+    probs = np.array([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.1, 0.9]])
+    assert metrics.average_cluster_probability(probs, [0, 0, 1, 1], [0, 1]) == pytest.approx(0.825)
+    assert metrics.average_cluster_probability(probs, [0, 0, 1, 1], [1, 0]) == pytest.approx(0.175)
+
+
+def test_metrics_refuse_mismatched_lengths():
+    with pytest.raises(ValueError, match="length mismatch: y_true has 3, y_pred has 2, groups has 3"):
+        metrics.group_accuracy([0, 1, 1], [0, 1], [0, 0, 1])
+    with pytest.raises(ValueError, match="cluster_classes must be classes in 0..1"):
+        metrics.average_cluster_probability(np.ones((2, 2)) / 2, [0, 1], [0, 5])
+
+
+labels_st = arrays(np.int64, st.integers(1, 60), elements=st.integers(0, 3))
+
+
+@given(labels_st, st.data())
+def test_worst_group_is_min_of_groups_and_bounded(y, data):
+    p = data.draw(arrays(np.int64, len(y), elements=st.integers(0, 3)))
+    g = data.draw(arrays(np.int64, len(y), elements=st.integers(0, 4)))
+    accuracy = metrics.group_accuracy(y, p, g)
+    assert set(accuracy) == set(np.unique(g).tolist())
+    assert all(0.0 <= a <= 1.0 for a in accuracy.values())
+    assert metrics.worst_group_accuracy(y, p, g) == min(accuracy.values())
+    # Overall accuracy is a weighted mean of the group accuracies.
+    weights = np.array([(g == k).sum() for k in accuracy])
+    assert np.isclose((np.array(list(accuracy.values())) * weights).sum() / len(y), (y == p).mean())
+
+
+@given(st.integers(2, 40), st.integers(1, 4), st.integers(0, 2**31 - 1))
+def test_average_cluster_probability_is_a_probability(n, n_clusters, seed):
+    rng = np.random.default_rng(seed)
+    probs = rng.dirichlet(np.ones(3), size=n)
+    clusters = rng.integers(0, n_clusters, size=n)
+    value = metrics.average_cluster_probability(probs, clusters, rng.integers(0, 3, size=n_clusters))
+    assert 0.0 <= value <= 1.0

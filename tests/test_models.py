@@ -1,0 +1,51 @@
+import numpy as np
+import pytest
+import torch
+
+import spurwidgets
+from spurwidgets import metrics
+from spurwidgets.datasets import colored_digits
+from spurwidgets.models import SmallCNN, predict, train_classifier
+
+
+@pytest.fixture(scope="module")
+def trained():
+    train = colored_digits("train", correlation=0.95)
+    model = train_classifier(SmallCNN(random_state=0), train, epochs=4, seed=0, progress=False)
+    return model, train
+
+
+def test_training_is_reproducible(trained):
+    model, train = trained
+    again = train_classifier(SmallCNN(random_state=0), train, epochs=4, seed=0, progress=False)
+    for a, b in zip(model.state_dict().values(), again.state_dict().values()):
+        torch.testing.assert_close(a, b)
+
+
+def test_building_a_model_does_not_touch_the_global_rng():
+    torch.manual_seed(7)
+    expected = torch.rand(1)
+    torch.manual_seed(7)
+    SmallCNN(random_state=3)
+    assert torch.rand(1) == expected
+
+
+def test_the_teaching_model_learns_the_shortcut(trained):
+    model, train = trained
+    assert (predict(model, train) == train.labels).mean() > 0.9
+    test = colored_digits("test")
+    wga = metrics.worst_group_accuracy(test.labels, predict(model, test), test.groups)
+    assert wga < 0.5  # the colour shortcut hurts the counter-coloured groups
+
+
+def test_feature_maps_channels_are_the_penultimate_features(trained):
+    model, train = trained
+    pooled = spurwidgets.extract(model, train[:8], device="cpu").features
+    fs = spurwidgets.extract(model, train[:8], layer="features", return_maps=True, device="cpu")
+    np.testing.assert_allclose(fs.features, pooled, rtol=1e-5, atol=1e-6)
+    assert fs.maps.shape == (8, 32, 7, 7)
+
+
+def test_train_needs_labels():
+    with pytest.raises(ValueError, match="labels are needed"):
+        train_classifier(SmallCNN(), np.zeros((2, 8, 8, 3), np.uint8), progress=False)
