@@ -44,8 +44,10 @@ def measure(name, model, images, batch_size, repeats):
         spurwidgets.extract(model, images, batch_size=batch_size, device="cpu")
         ours_times.append(time.perf_counter() - t)
     bare, ours = np.median(bare_times), np.median(ours_times)
-    print(f"{name:<28} N={len(images):>5}  bare {len(images) / bare:8.0f} img/s  "
-          f"extract {len(images) / ours:8.0f} img/s  throughput ratio {bare / ours:.3f}x")
+    print(
+        f"{name:<28} N={len(images):>5}  bare {len(images) / bare:8.0f} img/s  "
+        f"extract {len(images) / ours:8.0f} img/s  throughput ratio {bare / ours:.3f}x"
+    )
     return bare / ours
 
 
@@ -58,7 +60,13 @@ def main():
     n_small, n_big = (1024, 64) if args.quick else (8192, 512)
     ratios = [
         measure("SmallCNN 28x28", SmallCNN(), rng.integers(0, 256, (n_small, 28, 28, 3), dtype=np.uint8), 256, repeats),
-        measure("resnet18 64x64", resnet18(weights=None), rng.integers(0, 256, (n_big, 64, 64, 3), dtype=np.uint8), 64, repeats),
+        measure(
+            "resnet18 64x64",
+            resnet18(weights=None),
+            rng.integers(0, 256, (n_big, 64, 64, 3), dtype=np.uint8),
+            64,
+            repeats,
+        ),
     ]
     print(f"min throughput ratio extract/bare: {min(ratios):.3f}x (goal >= 0.95x)")
 

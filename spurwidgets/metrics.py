@@ -71,7 +71,9 @@ def average_cluster_probability(probs: Any, cluster_labels: Any, cluster_classes
     cluster_labels = check_labels(cluster_labels, "cluster_labels", n=len(probs))
     classes = np.asarray(cluster_classes, dtype=np.int64).reshape(-1)
     if len(classes) <= cluster_labels.max():
-        raise ValueError(f"cluster_classes has {len(classes)} entries but cluster_labels go up to {cluster_labels.max()}")
+        raise ValueError(
+            f"cluster_classes has {len(classes)} entries but cluster_labels go up to {cluster_labels.max()}"
+        )
     if classes.min() < 0 or classes.max() >= probs.shape[1]:
         raise ValueError(f"cluster_classes must be classes in 0..{probs.shape[1] - 1}; got {classes.tolist()}")
     means = [probs[cluster_labels == c, classes[c]].mean() for c in range(len(classes)) if (cluster_labels == c).any()]

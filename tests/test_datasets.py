@@ -3,7 +3,15 @@ import pytest
 import torch
 from PIL import Image
 
-from spurwidgets.datasets import ImageSet, colored_digits, from_arrays, from_folder, from_torch, probe_set, solid_color_probes
+from spurwidgets.datasets import (
+    ImageSet,
+    colored_digits,
+    from_arrays,
+    from_folder,
+    from_torch,
+    probe_set,
+    solid_color_probes,
+)
 
 
 def colour_of(imageset):

@@ -17,7 +17,11 @@ def test_compute_sources_never_mention_widget_libraries():
 
     root = Path(__file__).resolve().parent.parent / "spurwidgets"
     offenders = []
-    for path in [*root.joinpath("compute").rglob("*.py"), *root.joinpath("datasets").rglob("*.py"), root / "metrics.py"]:
+    for path in [
+        *root.joinpath("compute").rglob("*.py"),
+        *root.joinpath("datasets").rglob("*.py"),
+        root / "metrics.py",
+    ]:
         text = path.read_text()
         for lib in ("ipywidgets", "anywidget", "traitlets"):
             if f"import {lib}" in text or f"from {lib}" in text:

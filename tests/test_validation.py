@@ -38,7 +38,11 @@ def test_check_labels_roundtrip_and_range(labels):
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda: v.check_features(np.zeros(3)), ValueError, r"features must be a 2-D array \(N, D\); got ndarray of shape \(3,\)"),
+        (
+            lambda: v.check_features(np.zeros(3)),
+            ValueError,
+            r"features must be a 2-D array \(N, D\); got ndarray of shape \(3,\)",
+        ),
         (lambda: v.check_features(np.zeros((0, 3))), ValueError, "features must not be empty"),
         (lambda: v.check_features("abc"), TypeError, "features must be an array-like"),
         (lambda: v.check_labels(np.array([0.5, 1])), ValueError, "labels must hold integer labels"),

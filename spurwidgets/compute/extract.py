@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 import torch
@@ -156,7 +157,9 @@ def extract(
                     logits = np.empty((n, out_logits.shape[1]), dtype=np.float32)
                     if return_maps:
                         if act.ndim != 4:
-                            raise ValueError(f"return_maps=True needs a layer with 4-D output; {layer!r} gives {act.ndim}-D")
+                            raise ValueError(
+                                f"return_maps=True needs a layer with 4-D output; {layer!r} gives {act.ndim}-D"
+                            )
                         maps = np.empty((n, *act.shape[1:]), dtype=np.float32)
                 features[start:stop] = feat.float().cpu().numpy()
                 logits[start:stop] = out_logits.float().cpu().numpy()  # type: ignore[index]

@@ -35,7 +35,9 @@ def _item_to_chw_float(item: Any, name: str) -> torch.Tensor:
             return torch.from_numpy(item).permute(2, 0, 1).float().div_(255)
         item = torch.from_numpy(np.asarray(item, dtype=np.float32))
     if not isinstance(item, torch.Tensor) or item.ndim != 3 or item.shape[0] != 3:
-        raise ValueError(f"{name} items must be images (3, H, W) tensors, uint8 (H, W, 3) arrays or PIL images; got {_describe(item)}")
+        raise ValueError(
+            f"{name} items must be images (3, H, W) tensors, uint8 (H, W, 3) arrays or PIL images; got {_describe(item)}"
+        )
     return item.float()
 
 
@@ -101,7 +103,9 @@ class ImageSource:
                     )
             return array
         if array.ndim == 4 and array.shape[-1] == 3 and is_float:
-            raise ValueError(f"{name} is a float array in (N, H, W, 3) layout; expected float (N, 3, H, W) or uint8 (N, H, W, 3)")
+            raise ValueError(
+                f"{name} is a float array in (N, H, W, 3) layout; expected float (N, 3, H, W) or uint8 (N, H, W, 3)"
+            )
         raise ValueError(f"{name} must be {EXPECTED}; got {_describe(array)}")
 
     def __len__(self) -> int:

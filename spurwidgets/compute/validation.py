@@ -81,7 +81,9 @@ def check_vector(value: Any, name: str, *, n: int | None = None, dtype: type = n
     return array
 
 
-def check_labels(labels: Any, name: str = "labels", *, n: int | None = None, n_classes: int | None = None) -> np.ndarray:
+def check_labels(
+    labels: Any, name: str = "labels", *, n: int | None = None, n_classes: int | None = None
+) -> np.ndarray:
     """Integer class labels (N,) as int64; every label in [0, n_classes) when `n_classes` is given."""
     array = to_numpy(labels, name)
     if array.ndim != 1:

@@ -97,7 +97,9 @@ def colored_digits(
         # With probability `correlation` the colour is the class's own, else a different one.
         other = (labels + rng.integers(1, n_classes, size=len(labels))) % n_classes
         colors = np.where(rng.random(len(labels)) < correlation, labels, other)
-    upscaled = F.interpolate(torch.from_numpy(pixels[:, None].astype(np.float32)), size=(size, size), mode="bilinear", align_corners=False)
+    upscaled = F.interpolate(
+        torch.from_numpy(pixels[:, None].astype(np.float32)), size=(size, size), mode="bilinear", align_corners=False
+    )
     mask = upscaled[:, 0].clamp(0, 1).numpy()
     brightness = rng.uniform(0.75, 1.0, size=(len(labels), 1, 1, 1)).astype(np.float32)
     images = mask[..., None] * PALETTE[colors][:, None, None, :] * brightness
