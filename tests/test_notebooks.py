@@ -1,0 +1,56 @@
+"""Every bundled notebook runs top to bottom in a real kernel, and tells the story it claims.
+
+Each notebook is executed with nbclient in a temporary working directory; after its last
+cell a few check cells (below) assert the facts the notebook's markdown tells students, so
+a notebook that silently stops showing its point fails here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "spurwidgets" / "notebooks"
+
+# Assertions run in the notebook's kernel after the notebook (names are the notebook's own).
+CHECKS: dict[str, str] = {
+    "01_shortcut_learning.ipynb": """
+worst_before = before.drop(index="overall")["accuracy"].min()
+assert worst_before < 0.5, before
+assert (before["worst"].sum(), before.loc["overall", "n"]) == (1, len(test))
+""",
+}
+
+
+def _notebooks() -> list[Path]:
+    return sorted(NOTEBOOKS.glob("*.ipynb"))
+
+
+def test_every_notebook_has_checks_and_a_python3_kernel():
+    names = [p.name for p in _notebooks()]
+    assert "01_shortcut_learning.ipynb" in names
+    assert sorted(CHECKS) == [name for name in names if name in CHECKS]
+    for path in _notebooks():
+        nb = nbformat.read(path, as_version=4)
+        assert nb.metadata["kernelspec"]["name"] == "python3", path.name
+        assert all(not cell.get("outputs") for cell in nb.cells if cell.cell_type == "code"), (
+            f"{path.name} is stored with outputs; clear them"
+        )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", _notebooks(), ids=lambda p: p.stem)
+def test_notebook_executes_without_errors(path: Path, tmp_path: Path):
+    nb = nbformat.read(path, as_version=4)
+    if path.name in CHECKS:
+        nb.cells.append(nbformat.v4.new_code_cell(CHECKS[path.name]))
+    client = nbclient.NotebookClient(
+        nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(tmp_path)}}
+    )
+    client.execute()  # raises CellExecutionError (with the cell and traceback) on any error
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert errors == []
