@@ -1,0 +1,259 @@
+"""Spuriosity rankings (Moayeri et al., NeurIPS 2023): feature importance and image ranking.
+
+Implemented from the method's description (not from the authors' code):
+
+* importance of feature i for class c = mean activation of i over the images of class c
+  times the head weight w[c, i]; the `n_features` largest per class are the class's top
+  features, the ones a person inspects and annotates as core or spurious;
+* spuriosity of an image of class c = mean over c's spurious features of the feature's
+  activation, z-scored with the class-c mean and standard deviation seen in `fit`.
+
+Single-logit binary heads (weight of shape (1, D), logit > 0 means class 1) are treated as
+the equivalent two-row head [-w, +w]: class 1 uses +w and class 0 uses -w, so a feature that
+pushes the logit towards class 0 is important for class 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from .validation import (
+    check_features,
+    check_labels,
+    check_matrix,
+    check_positive_int,
+    check_random_state,
+    check_same_length,
+    resolve_device,
+)
+
+
+def two_class_weight(head_weight: np.ndarray) -> np.ndarray:
+    """A (C, D) weight; a single-logit head (1, D) becomes [-w, +w] (class 0, class 1)."""
+    if head_weight.shape[0] == 1:
+        return np.concatenate([-head_weight, head_weight], axis=0)
+    return head_weight
+
+
+def _head_weight_array(head_weight: Any) -> np.ndarray:
+    if isinstance(head_weight, nn.Linear):
+        head_weight = head_weight.weight
+    return check_matrix(head_weight, "head_weight", dtype=np.float64)
+
+
+class SpuriosityRanker:
+    """Per-class feature importance and per-image spuriosity.
+
+    Parameters
+    ----------
+    n_features : how many of the most important features to keep per class (`top_features_`).
+    min_std : floor on the per-class standard deviation used for z-scoring, so that a feature
+        that never fires in a class gives z = 0 instead of a division by zero.
+
+    Fitted attributes
+    -----------------
+    importance_ : (C, D) mean activation over class-c images x head_weight[c, i]; rows of
+        classes without any image are 0.
+    top_features_ : dict class -> int64 array of the `n_features` most important features,
+        most important first (empty for classes without images).
+    class_mean_, class_std_ : (C, D) per-class statistics used by `score`.
+    class_counts_ : (C,) number of fitted images per class.
+    n_classes_, n_features_in_ : C and D.
+    """
+
+    def __init__(self, n_features: int = 5, min_std: float = 1e-6):
+        self.n_features = n_features
+        self.min_std = min_std
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, features: Any, labels: Any, head_weight: Any) -> SpuriosityRanker:
+        """Learn importance and per-class statistics; `head_weight` is (C, D), (1, D) or an nn.Linear."""
+        n_features = check_positive_int(self.n_features, "n_features")
+        features = check_features(features)
+        weight = two_class_weight(_head_weight_array(head_weight))
+        if weight.shape[1] != features.shape[1]:
+            raise ValueError(
+                f"head_weight has {weight.shape[1]} columns but features have {features.shape[1]}; "
+                "expected the head that reads these features (shape (C, D))"
+            )
+        n_classes, dim = weight.shape
+        labels = check_labels(labels, "labels", n=len(features), n_classes=n_classes)
+        if n_features > dim:
+            raise ValueError(f"n_features={n_features} is larger than the {dim} features available")
+        mean = np.zeros((n_classes, dim))
+        std = np.ones((n_classes, dim))
+        counts = np.bincount(labels, minlength=n_classes)
+        top: dict[int, np.ndarray] = {}
+        for cls in range(n_classes):
+            members = features[labels == cls].astype(np.float64)
+            if len(members):
+                mean[cls] = members.mean(0)
+                std[cls] = np.maximum(members.std(0), self.min_std)
+        importance = mean * weight
+        for cls in range(n_classes):
+            if counts[cls]:
+                order = np.argsort(-importance[cls], kind="stable")
+                top[cls] = order[:n_features].astype(np.int64)
+            else:
+                top[cls] = np.empty(0, dtype=np.int64)
+        self.importance_ = importance
+        self.top_features_ = top
+        self.class_mean_, self.class_std_, self.class_counts_ = mean, std, counts
+        self.n_classes_, self.n_features_in_ = n_classes, dim
+        return self
+
+    def _check_fitted(self) -> None:
+        if getattr(self, "importance_", None) is None:
+            raise RuntimeError(f"This {type(self).__name__} is not fitted yet: call fit(...) before using it")
+
+    def check_class(self, cls: Any) -> int:
+        """`cls` as an int in 0..C-1, or a ValueError naming the valid range."""
+        self._check_fitted()
+        if isinstance(cls, bool) or not isinstance(cls, (int, np.integer)):
+            raise TypeError(f"class must be an integer in 0..{self.n_classes_ - 1}; got {cls!r}")
+        if not 0 <= int(cls) < self.n_classes_:
+            raise ValueError(f"class {cls} does not exist; expected a class in 0..{self.n_classes_ - 1}")
+        return int(cls)
+
+    def check_feature(self, feature: Any) -> int:
+        """`feature` as an int in 0..D-1, or a ValueError naming the valid range."""
+        self._check_fitted()
+        if isinstance(feature, bool) or not isinstance(feature, (int, np.integer)):
+            raise TypeError(f"feature must be an integer in 0..{self.n_features_in_ - 1}; got {feature!r}")
+        if not 0 <= int(feature) < self.n_features_in_:
+            raise ValueError(f"feature {feature} does not exist; expected a feature in 0..{self.n_features_in_ - 1}")
+        return int(feature)
+
+    def check_spurious(self, spurious: Mapping[Any, Any] | None) -> dict[int, list[int]]:
+        """Validate a {class: [feature, ...]} mapping (unknown class or feature -> ValueError)."""
+        self._check_fitted()
+        if spurious is None:
+            return {}
+        if not isinstance(spurious, Mapping):
+            raise TypeError(f"spurious must be a dict {{class: [feature, ...]}}; got {type(spurious).__name__}")
+        clean: dict[int, list[int]] = {}
+        for cls, feats in spurious.items():
+            cls = self.check_class(int(cls) if isinstance(cls, str) and cls.isdigit() else cls)
+            if isinstance(feats, (int, np.integer)):
+                feats = [feats]
+            clean[cls] = sorted({self.check_feature(f) for f in np.asarray(feats, dtype=object).ravel()})
+        return clean
+
+    # ------------------------------------------------------------------ scoring
+    def zscore(self, features: Any, labels: Any) -> np.ndarray:
+        """(N, D) activations z-scored with the statistics of each image's own class."""
+        self._check_fitted()
+        features = check_features(features)
+        if features.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"features have {features.shape[1]} columns but the ranker was fitted on {self.n_features_in_}"
+            )
+        labels = check_labels(labels, "labels", n=len(features), n_classes=self.n_classes_)
+        return (features - self.class_mean_[labels]) / self.class_std_[labels]
+
+    def score(self, features: Any, labels: Any, spurious: Mapping[Any, Any] | None = None) -> np.ndarray:
+        """(N,) spuriosity: mean z-scored activation over the image's class's spurious features.
+
+        Images of classes with no spurious features (absent from `spurious` or an empty list)
+        get spuriosity 0: nothing marked spurious means nothing to rank by.
+        """
+        spurious = self.check_spurious(spurious)
+        z = self.zscore(features, labels)
+        labels = np.asarray(labels).astype(np.int64)
+        result = np.zeros(len(z))
+        for cls, feats in spurious.items():
+            if not feats:
+                continue
+            rows = labels == cls
+            if rows.any() and self.class_counts_[cls] == 0:
+                raise ValueError(f"class {cls} had no images in fit, so its spuriosity statistics are undefined")
+            result[rows] = z[np.ix_(rows, feats)].mean(1)
+        return result
+
+    def rank(self, features: Any, labels: Any, spurious: Mapping[Any, Any] | None = None) -> dict[int, np.ndarray]:
+        """Per class: indices of its images sorted from lowest to highest spuriosity."""
+        scores = self.score(features, labels, spurious)
+        labels = np.asarray(labels).astype(np.int64)
+        ranking = {}
+        for cls in range(self.n_classes_):
+            members = np.flatnonzero(labels == cls)
+            ranking[cls] = members[np.argsort(scores[members], kind="stable")]
+        return ranking
+
+    def extreme_images(
+        self, features: Any, labels: Any, cls: Any, feature: Any, k: int = 5
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(top, bottom): indices of class `cls`'s k most and k least activating images of `feature`.
+
+        `top` is ordered most activating first, `bottom` least activating first.
+        """
+        cls, feature = self.check_class(cls), self.check_feature(feature)
+        k = check_positive_int(k, "k")
+        features = check_features(features)
+        labels = check_labels(labels, "labels", n=len(features))
+        members = np.flatnonzero(labels == cls)
+        if len(members) < k:
+            raise ValueError(f"k={k} is larger than the {len(members)} images of class {cls}; pass a smaller k")
+        order = members[np.argsort(features[members, feature], kind="stable")]
+        return order[::-1][:k].copy(), order[:k].copy()
+
+
+def fit_linear_head(
+    features: Any,
+    labels: Any,
+    *,
+    n_classes: int | None = None,
+    lr: float = 0.1,
+    weight_decay: float = 0.003,
+    epochs: int = 20,
+    batch_size: int = 256,
+    device: Any = "auto",
+    random_state: Any = 0,
+    init: nn.Linear | None = None,
+) -> nn.Linear:
+    """Fit a linear head on frozen features with Adam and cross-entropy (the paper's defaults).
+
+    Returns a CPU `nn.Linear(D, C)`. `init` starts from an existing head (its weights are
+    copied, the original is not modified). Runs on the GPU when present (device="auto").
+    """
+    features = check_features(features)
+    labels = check_labels(labels, "labels", n=len(features))
+    check_same_length(features=features, labels=labels)
+    n_classes = int(labels.max()) + 1 if n_classes is None else check_positive_int(n_classes, "n_classes", minimum=2)
+    check_labels(labels, "labels", n_classes=n_classes)
+    epochs = check_positive_int(epochs, "epochs")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    rng = check_random_state(random_state)
+    device = resolve_device(device)
+    head = nn.Linear(features.shape[1], max(n_classes, 2))
+    with torch.no_grad():
+        if init is not None:
+            if tuple(init.weight.shape) != tuple(head.weight.shape):
+                raise ValueError(
+                    f"init has weight shape {tuple(init.weight.shape)}; expected {tuple(head.weight.shape)}"
+                )
+            head.weight.copy_(init.weight)
+            head.bias.copy_(init.bias)
+        else:
+            generator = torch.Generator().manual_seed(int(rng.integers(2**31)))
+            bound = 1.0 / np.sqrt(features.shape[1])
+            head.weight.uniform_(-bound, bound, generator=generator)
+            head.bias.zero_()
+    head.to(device).train()
+    x_all = torch.from_numpy(features).to(device)
+    y_all = torch.from_numpy(labels).to(device)
+    optimizer = torch.optim.Adam(head.parameters(), lr=lr, weight_decay=weight_decay)
+    for _ in range(epochs):
+        order = torch.from_numpy(rng.permutation(len(features))).to(device)
+        for start in range(0, len(order), batch_size):
+            batch = order[start : start + batch_size]
+            optimizer.zero_grad(set_to_none=True)
+            loss = nn.functional.cross_entropy(head(x_all[batch]), y_all[batch])
+            loss.backward()
+            optimizer.step()
+    return head.cpu().eval()
