@@ -38,7 +38,8 @@ _LAZY = {
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         module = importlib.import_module(_LAZY[name])
-        return module if _LAZY[name].endswith(name) else getattr(module, name)
+        # A submodule (spurwidgets.widgets) is returned itself; other names are read from their module.
+        return module if module.__name__ == f"{__name__}.{name}" else getattr(module, name)
     raise AttributeError(f"module 'spurwidgets' has no attribute {name!r}")
 
 
