@@ -1,0 +1,320 @@
+"""MID: find minority groups in the intercept window of a classifier's logits, refit its head.
+
+Pipeline (`MID.fit`): margin of every sample -> intercept window (smallest |margin| or an
+explicit logit range) -> optional mislabel filter -> per-class k-means on the window's
+features -> flag likely minority clusters -> propagate cluster membership to every sample
+of the class. `MID.refit` then fits a new last layer on a cluster-balanced objective.
+
+Margin (the 1-D score the window is taken on, stored as `margin_`):
+- one logit (binary, single-logit model): the logit itself (positive means class 1);
+- `class_index=k`: logit k minus the best other logit (positive means the model picks k);
+- two logits and no class_index: logit 1 minus logit 0 (the same as class_index=1);
+- more than two logits and no class_index: top-1 minus top-2 logit, the margin of the
+  predicted class (>= 0, label-free).
+
+Minority heuristic: per class, the centroid of its *confident majority* (correctly
+predicted samples outside the window, the more confident half) is the reference; the
+window cluster of that class whose centroid lies farthest from it (Euclidean, in
+feature space standardised by the class's standard deviations) is flagged. One flagged
+cluster per class when n_clusters >= 2; none when n_clusters == 1. `cluster_scores_`
+holds the distances so users can rank clusters themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from sklearn.cluster import KMeans
+
+from .refit import LinearHead, balanced_weights, refit_head
+from .validation import (
+    check_features,
+    check_fraction,
+    check_is_fitted,
+    check_labels,
+    check_logits,
+    check_positive_int,
+    check_same_length,
+    check_window,
+)
+
+
+def margins(logits: np.ndarray, class_index: int | None = None) -> np.ndarray:
+    """The 1-D margin MID windows on (see the module docstring), float32 (N,)."""
+    n_out = logits.shape[1]
+    if n_out == 1:
+        return logits[:, 0].copy()
+    if class_index is None and n_out == 2:
+        class_index = 1
+    if class_index is None:
+        top2 = np.sort(logits, axis=1)[:, -2:]
+        return (top2[:, 1] - top2[:, 0]).astype(np.float32)
+    others = np.delete(logits, class_index, axis=1).max(axis=1)
+    return (logits[:, class_index] - others).astype(np.float32)
+
+
+class MID:
+    """Intercept-window minority discovery and head refitting.
+
+    Parameters
+    ----------
+    quantile : fraction of samples with the smallest |margin| that form the window
+        (used when `window` is None); round(quantile * N) samples, at least one.
+    window : optional (lo, hi): the window is every sample whose margin lies in [lo, hi].
+    n_clusters : k-means clusters per class in the window.
+    random_state : seeds k-means (n_init fixed to 4) and the mislabel probe.
+    class_index : which logit's margin to use for multi-logit models (module docstring).
+    mislabel_filter : None, "confident" (confident-learning style out-of-fold linear probe,
+        see `mislabel.confident_mislabels`) or a callable
+        `f(features, labels, window) -> bool mask over window` (True = likely mislabelled),
+        e.g. `mislabel.ZeroShotFilter(...)`. Flagged samples stay in `window_` but are left
+        out of the clustering (`window_clusters_ == -1`) and listed in `mislabeled_`.
+    C : inverse L2 strength of `refit` (scikit-learn meaning; "auto" selects it).
+    device : torch device for `refit` ("auto" = CUDA when present).
+
+    Fitted attributes: margin_ (N,), window_ (int64 indices, ascending), window_clusters_,
+    cluster_classes_ (class of each cluster id), cluster_centers_, cluster_sizes_,
+    cluster_scores_, minority_clusters_, groups_ (N,), mislabeled_, labels_, features_.
+    """
+
+    def __init__(
+        self,
+        quantile: float = 0.15,
+        window: tuple[float, float] | None = None,
+        n_clusters: int = 2,
+        random_state: int = 0,
+        *,
+        class_index: int | None = None,
+        mislabel_filter: None | str | Callable[..., Any] = None,
+        C: float | str = 1.0,
+        device: Any = "auto",
+    ):
+        self.quantile = quantile
+        self.window = window
+        self.n_clusters = n_clusters
+        self.random_state = random_state
+        self.class_index = class_index
+        self.mislabel_filter = mislabel_filter
+        self.C = C
+        self.device = device
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Constructor parameters (scikit-learn convention)."""
+        names = ("quantile", "window", "n_clusters", "random_state", "class_index", "mislabel_filter", "C", "device")
+        return {name: getattr(self, name) for name in names}
+
+    def set_params(self, **params: Any) -> MID:
+        """Change constructor parameters; unknown names are refused (a typo must not pass silently)."""
+        unknown = sorted(set(params) - set(self.get_params()))
+        if unknown:
+            raise TypeError(f"MID has no parameter(s) {unknown}; valid: {sorted(self.get_params())}")
+        for name, value in params.items():
+            setattr(self, name, value)
+        return self
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, features: Any, logits: Any, labels: Any) -> MID:
+        """Run the pipeline on training features (N, D), logits (N,) or (N, C) and labels (N,)."""
+        features = check_features(features)
+        logits = check_logits(logits)
+        check_same_length(features=features, logits=logits)
+        n_classes = max(2, logits.shape[1])
+        labels = check_labels(labels, "labels", n=len(features))
+        if labels.max() >= n_classes:
+            raise ValueError(
+                f"labels holds class {labels.max()} but logits has {logits.shape[1]} column(s), i.e. classes "
+                f"0..{n_classes - 1}; labels must be classes of the model's logits"
+            )
+        n_clusters = check_positive_int(self.n_clusters, "n_clusters")
+        class_index = self.class_index
+        if class_index is not None:
+            class_index = check_positive_int(class_index, "class_index", minimum=0)
+            if logits.shape[1] < 2 or class_index >= logits.shape[1]:
+                raise ValueError(
+                    f"class_index must be a column of logits (0..{logits.shape[1] - 1}, needs >= 2 columns); got {class_index}"
+                )
+        margin = margins(logits, class_index)
+        window = self._select_window(margin)
+        window_labels = labels[window]
+        present = np.unique(window_labels)
+        if len(present) < 2:
+            raise ValueError(
+                f"the window holds samples of class {present[0]} only ({len(window)} samples); it must contain "
+                "at least 2 classes: widen the window or raise quantile"
+            )
+        mislabeled = self._mislabeled(features, labels, window)
+        kept = window[~mislabeled]
+        for cls in present:
+            count = int((labels[kept] == cls).sum())
+            if 0 < count < n_clusters:
+                raise ValueError(
+                    f"class {cls} has {count} sample(s) in the window but n_clusters={n_clusters}; "
+                    "widen the window or lower n_clusters"
+                )
+        clusters, centers, classes = self._cluster(features, labels, kept, n_clusters)
+        scores = self._minority_scores(features, labels, margin, window, logits, centers, classes)
+        minority = self._flag(scores, classes)
+        groups = self._propagate(features, labels, centers, classes)
+        # Everything validated and computed: only now replace the fitted state.
+        window_clusters = np.full(len(window), -1, dtype=np.int64)
+        window_clusters[~mislabeled] = clusters
+        self.features_, self.labels_, self.n_classes_ = features, labels, n_classes
+        self.margin_ = margin
+        self.window_ = window
+        self.mislabeled_ = window[mislabeled]
+        self.window_clusters_ = window_clusters
+        self.cluster_centers_ = centers
+        self.cluster_classes_ = classes
+        self.cluster_sizes_ = np.bincount(clusters, minlength=len(classes)).astype(np.int64)
+        self.cluster_scores_ = scores
+        self.minority_clusters_ = minority
+        self.groups_ = groups
+        return self
+
+    def _select_window(self, margin: np.ndarray) -> np.ndarray:
+        if self.window is not None:
+            lo, hi = check_window(self.window)
+            window = np.flatnonzero((margin >= lo) & (margin <= hi)).astype(np.int64)
+            if len(window) == 0:
+                raise ValueError(
+                    f"window ({lo:g}, {hi:g}) selects no samples; the margins range over "
+                    f"[{margin.min():.3g}, {margin.max():.3g}]"
+                )
+            return window
+        quantile = check_fraction(self.quantile, "quantile")
+        size = max(1, int(round(quantile * len(margin))))
+        order = np.argsort(np.abs(margin), kind="stable")[:size]
+        return np.sort(order).astype(np.int64)
+
+    def _mislabeled(self, features: np.ndarray, labels: np.ndarray, window: np.ndarray) -> np.ndarray:
+        """Boolean mask over the window: True = flagged by the mislabel filter."""
+        flt = self.mislabel_filter
+        if flt is None:
+            return np.zeros(len(window), dtype=bool)
+        if isinstance(flt, str):
+            if flt != "confident":
+                raise ValueError(f"mislabel_filter must be None, 'confident' or a callable; got {flt!r}")
+            from .mislabel import confident_mislabels
+
+            return confident_mislabels(features, labels, random_state=self.random_state)[window]
+        if not callable(flt):
+            raise TypeError(f"mislabel_filter must be None, 'confident' or a callable; got {type(flt).__name__}")
+        mask = np.asarray(flt(features, labels, window))
+        if mask.shape != (len(window),) or mask.dtype != bool:
+            raise ValueError(
+                f"mislabel_filter must return a boolean mask of shape ({len(window)},) over the window; "
+                f"got shape {mask.shape} and dtype {mask.dtype}"
+            )
+        return mask
+
+    def _cluster(self, features, labels, kept, n_clusters):
+        """k-means per class; ids numbered class by class (class 0: 0..k-1, then class 1, ...)."""
+        clusters = np.empty(len(kept), dtype=np.int64)
+        centers, classes = [], []
+        for cls in np.unique(labels[kept]):
+            members = np.flatnonzero(labels[kept] == cls)
+            km = KMeans(n_clusters=n_clusters, n_init=4, random_state=self.random_state)
+            assigned = km.fit_predict(features[kept[members]])
+            # Order the class's clusters by size (largest first) so ids are stable and readable.
+            sizes = np.bincount(assigned, minlength=n_clusters)
+            rank = np.argsort(-sizes, kind="stable")
+            relabel = np.empty(n_clusters, dtype=np.int64)
+            relabel[rank] = np.arange(n_clusters)
+            clusters[members] = len(classes) + relabel[assigned]
+            centers.extend(km.cluster_centers_[rank])
+            classes.extend([int(cls)] * n_clusters)
+        return clusters, np.asarray(centers, dtype=np.float32), np.asarray(classes, dtype=np.int64)
+
+    @staticmethod
+    def _minority_scores(features, labels, margin, window, logits, centers, classes):
+        """Distance of each cluster centre from its class's confident-majority centroid."""
+        outside = np.ones(len(labels), dtype=bool)
+        outside[window] = False
+        if logits.shape[1] == 1:
+            predicted = (logits[:, 0] > 0).astype(np.int64)
+        else:
+            predicted = logits.argmax(1)
+        scores = np.zeros(len(classes), dtype=np.float64)
+        for cls in np.unique(classes):
+            members = labels == cls
+            confident = members & outside & (predicted == cls)
+            if confident.sum() < 2:
+                confident = members
+            strength = np.abs(margin[confident])
+            confident_idx = np.flatnonzero(confident)[strength >= np.median(strength)]
+            reference = features[confident_idx].mean(0)
+            scale = features[members].std(0) + 1e-6
+            for c in np.flatnonzero(classes == cls):
+                scores[c] = float(np.linalg.norm((centers[c] - reference) / scale))
+        return scores
+
+    @staticmethod
+    def _flag(scores, classes):
+        flagged = []
+        for cls in np.unique(classes):
+            ids = np.flatnonzero(classes == cls)
+            if len(ids) >= 2:
+                flagged.append(int(ids[np.argmax(scores[ids])]))
+        return np.asarray(flagged, dtype=np.int64)
+
+    @staticmethod
+    def _propagate(features, labels, centers, classes):
+        """Every sample gets the nearest window-cluster centre of its own class (-1 if none)."""
+        groups = np.full(len(labels), -1, dtype=np.int64)
+        for cls in np.unique(classes):
+            members = np.flatnonzero(labels == cls)
+            ids = np.flatnonzero(classes == cls)
+            distances = ((features[members, None, :] - centers[None, ids, :]) ** 2).sum(-1)
+            groups[members] = ids[distances.argmin(1)]
+        return groups
+
+    # ------------------------------------------------------------------ refit
+    def refit_groups(self, clusters: Any = None) -> np.ndarray:
+        """Groups used by `refit`: per class, one group per chosen cluster (its propagated
+        members) and one group for the rest of the class. Returns (N,) int64 group ids."""
+        check_is_fitted(self, "groups_")
+        chosen = self.minority_clusters_ if clusters is None else np.asarray(clusters, dtype=np.int64).reshape(-1)
+        valid = np.arange(len(self.cluster_classes_))
+        unknown = sorted(set(chosen.tolist()) - set(valid.tolist()))
+        if unknown:
+            raise ValueError(
+                f"clusters must be cluster ids of window_clusters_ (0..{len(valid) - 1}); got unknown ids {unknown}"
+            )
+        groups = self.labels_.copy()  # "rest of class k" = group k
+        for offset, c in enumerate(np.unique(chosen)):
+            groups[self.groups_ == c] = self.n_classes_ + offset
+        return groups
+
+    def refit(self, clusters: Any = None, *, C: float | str | None = None) -> LinearHead:
+        """Refit the last layer on the fitted features with a cluster-balanced loss.
+
+        clusters: cluster ids to treat as minority groups (None: `minority_clusters_`; []:
+        class-balanced only). Each chosen cluster's propagated members (`groups_`) and the
+        rest of each class weigh the same in the loss (`refit_groups`).
+        """
+        groups = self.refit_groups(clusters)
+        head = refit_head(
+            self.features_,
+            self.labels_,
+            groups=groups,
+            C=self.C if C is None else C,
+            random_state=self.random_state,
+            device=self.device,
+        )
+        self.head_ = head
+        return head
+
+    def enrichment(self, true_groups: Any, minority: Any) -> float:
+        """Share of true minority samples in the window divided by their share overall."""
+        check_is_fitted(self, "window_")
+        true_groups = check_labels(true_groups, "true_groups", n=len(self.labels_))
+        is_minority = np.isin(true_groups, np.asarray(minority).reshape(-1))
+        overall = is_minority.mean()
+        if overall == 0:
+            raise ValueError("minority names no group present in true_groups")
+        return float(is_minority[self.window_].mean() / overall)
+
+
+__all__ = ["MID", "margins", "balanced_weights"]

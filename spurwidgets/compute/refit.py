@@ -1,0 +1,263 @@
+"""Fast last-layer refitting: L2 logistic regression solved by full-batch L-BFGS in torch.
+
+The objective has scikit-learn's meaning of `C`::
+
+    C * sum_i w_i * logloss_i + 0.5 * ||W||^2      (no penalty on the intercept)
+
+so `refit_head(X, y, C=c)` and `LogisticRegression(C=c)` minimise the same function (for
+two classes both use one logit; for more, both use the multinomial softmax). Internally the
+objective is divided by `C * N` so float32 stays well conditioned; the minimiser is unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from .validation import (
+    check_features,
+    check_labels,
+    check_positive_int,
+    check_random_state,
+    check_same_length,
+    resolve_device,
+    to_numpy,
+)
+
+#: Grid searched by C="auto" (from strong to weak regularisation, each fit warm-starting the next).
+C_GRID = (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0)
+
+
+class LinearHead:
+    """A fitted linear classification head (what `refit_head` and `MID.refit` return).
+
+    coef_ (K, D) and intercept_ (K,) follow scikit-learn: K = 1 for two classes (the logit
+    of classes_[1]), K = n_classes otherwise. `to_torch()` always gives one output per class.
+    """
+
+    def __init__(self, coef: np.ndarray, intercept: np.ndarray, classes: np.ndarray, n_iter: int = 0, C: float = 1.0):
+        self.coef_ = np.asarray(coef, dtype=np.float32)
+        self.intercept_ = np.asarray(intercept, dtype=np.float32)
+        self.classes_ = np.asarray(classes, dtype=np.int64)
+        self.n_iter_ = int(n_iter)
+        self.C_ = C
+
+    @property
+    def n_features_in_(self) -> int:
+        return int(self.coef_.shape[1])
+
+    def _check(self, features: Any) -> np.ndarray:
+        features = check_features(features)
+        if features.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"features has {features.shape[1]} columns but the head was fitted on {self.n_features_in_}"
+            )
+        return features
+
+    def decision_function(self, features: Any) -> np.ndarray:
+        """Logits: (N,) for two classes (positive means classes_[1]), else (N, n_classes)."""
+        scores = self._check(features) @ self.coef_.T + self.intercept_
+        return scores[:, 0] if scores.shape[1] == 1 else scores
+
+    def predict_proba(self, features: Any) -> np.ndarray:
+        """Class probabilities (N, n_classes)."""
+        scores = torch.from_numpy(np.atleast_2d(self.decision_function(features).T).T.copy())
+        if scores.shape[1] == 1:
+            p1 = torch.sigmoid(scores[:, 0].double()).numpy()
+            return np.stack([1 - p1, p1], axis=1)
+        return torch.softmax(scores.double(), dim=1).numpy()
+
+    def predict(self, features: Any) -> np.ndarray:
+        """Predicted class labels (N,)."""
+        scores = self.decision_function(features)
+        index = (scores > 0).astype(np.int64) if scores.ndim == 1 else scores.argmax(1)
+        return self.classes_[index]
+
+    def score(self, features: Any, labels: Any) -> float:
+        """Accuracy on (features, labels)."""
+        labels = check_labels(labels, "labels")
+        return float((self.predict(features) == labels).mean())
+
+    def to_torch(self) -> torch.nn.Linear:
+        """An nn.Linear(D, n_classes) giving these logits; its argmax equals `predict` (index into classes_).
+
+        For two classes the single logit s becomes the pair (-s/2, s/2): same softmax, same argmax.
+        """
+        weight, bias = self.coef_, self.intercept_
+        if weight.shape[0] == 1:
+            weight = np.concatenate([-weight / 2, weight / 2])
+            bias = np.concatenate([-bias / 2, bias / 2])
+        layer = torch.nn.Linear(weight.shape[1], weight.shape[0])
+        with torch.no_grad():
+            layer.weight.copy_(torch.from_numpy(weight))
+            layer.bias.copy_(torch.from_numpy(bias))
+        return layer
+
+    def __repr__(self) -> str:
+        return f"LinearHead(n_features={self.n_features_in_}, classes={self.classes_.tolist()}, C={self.C_})"
+
+
+def balanced_weights(groups: np.ndarray) -> np.ndarray:
+    """n / (n_groups * count of the group) per sample, i.e. every group weighs the same; mean 1."""
+    _, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
+    weights = len(groups) / (len(counts) * counts[inverse])
+    return (weights / weights.mean()).astype(np.float32)
+
+
+def _solve(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    w: torch.Tensor,
+    n_out: int,
+    C: float,
+    init: tuple[torch.Tensor, torch.Tensor] | None,
+    max_iter: int,
+    tol: float,
+) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """Minimise mean(w * logloss) + ||W||^2 / (2 C N) with L-BFGS; returns (W, b, iterations)."""
+    n, d = x.shape
+    weight = torch.zeros(n_out, d, dtype=x.dtype, device=x.device) if init is None else init[0].clone()
+    bias = torch.zeros(n_out, dtype=x.dtype, device=x.device) if init is None else init[1].clone()
+    weight.requires_grad_(True)
+    bias.requires_grad_(True)
+    ridge = 1.0 / (2.0 * C * n)
+    target = y.to(x.dtype)
+
+    def closure() -> torch.Tensor:
+        optimizer.zero_grad(set_to_none=False)
+        scores = torch.addmm(bias, x, weight.T)
+        if n_out == 1:
+            losses = torch.nn.functional.binary_cross_entropy_with_logits(scores[:, 0], target, reduction="none")
+        else:
+            losses = torch.nn.functional.cross_entropy(scores, y, reduction="none")
+        loss = (losses * w).mean() + ridge * (weight * weight).sum()
+        loss.backward()
+        return loss
+
+    optimizer = torch.optim.LBFGS(
+        [weight, bias],
+        lr=1.0,
+        max_iter=max_iter,
+        history_size=20,
+        tolerance_grad=tol,
+        tolerance_change=1e-9,
+        line_search_fn="strong_wolfe",
+    )
+    optimizer.step(closure)
+    n_iter = int(optimizer.state[optimizer._params[0]].get("n_iter", 0))
+    return weight.detach(), bias.detach(), n_iter
+
+
+def _fit_arrays(features, labels, weights, C, device, init=None, max_iter=200, tol=1e-5):
+    """Fit on validated NumPy arrays; labels already encoded to 0..K-1."""
+    n_classes = int(labels.max()) + 1
+    n_out = 1 if n_classes == 2 else n_classes
+    x = torch.from_numpy(features).to(device)
+    y = torch.from_numpy(labels).to(device)
+    w = torch.from_numpy(weights).to(device)
+    # Centring the features is an exact reparametrisation (the intercept is not penalised:
+    # b' = b + W @ mean) that removes the dominant mean direction of non-negative (ReLU)
+    # features from the Hessian, so L-BFGS needs far fewer iterations.
+    mean = (w[:, None] * x).sum(0) / w.sum()
+    if init is not None:
+        init = (init[0], init[1] + init[0] @ mean)
+    weight, bias, n_iter = _solve(x - mean, y, w, n_out, float(C), init, max_iter, tol)
+    return weight, bias - weight @ mean, n_iter
+
+
+def _check_C(C: Any) -> float | str:
+    if isinstance(C, str):
+        if C != "auto":
+            raise ValueError(f"C must be a positive number or 'auto'; got {C!r}")
+        return C
+    if isinstance(C, bool) or not isinstance(C, (int, float, np.integer, np.floating)) or not np.isfinite(C) or C <= 0:
+        raise ValueError(f"C must be a positive number or 'auto'; got {C!r}")
+    return float(C)
+
+
+def refit_head(
+    features: Any,
+    labels: Any,
+    *,
+    groups: Any = None,
+    sample_weight: Any = None,
+    C: float | str = 1.0,
+    random_state: Any = 0,
+    device: Any = "auto",
+    max_iter: int = 200,
+    tol: float = 1e-5,
+    validation_fraction: float = 0.2,
+) -> LinearHead:
+    """Fit an L2-regularised logistic-regression head on `features` (N, D).
+
+    groups: optional (N,) group ids; each group then weighs the same in the loss (sample
+        weights n / (n_groups * count), mean 1), like class_weight="balanced" over groups.
+    sample_weight: optional (N,) non-negative weights (multiplied with the group weights,
+        then normalised to mean 1).
+    C: inverse regularisation strength with scikit-learn's meaning, or "auto": pick C from
+        C_GRID by accuracy on a stratified validation split (worst-group accuracy when
+        groups are given), warm-starting each fit from the previous one, then refit on all.
+    random_state: seeds the validation split of C="auto" (the fit itself is deterministic).
+    device: "auto" (CUDA when present), "cpu", "cuda" or a torch.device; float32 throughout.
+    """
+    features = check_features(features)
+    raw_labels = check_labels(labels, "labels", n=len(features))
+    C = _check_C(C)
+    max_iter = check_positive_int(max_iter, "max_iter")
+    classes, encoded = np.unique(raw_labels, return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError(f"labels must hold at least 2 classes to fit a classifier; got only class {classes[0]}")
+    encoded = encoded.astype(np.int64)
+    weights = np.ones(len(features), dtype=np.float32)
+    group_ids = None
+    if groups is not None:
+        group_ids = check_labels(groups, "groups", n=len(features))
+        weights = weights * balanced_weights(group_ids)
+    if sample_weight is not None:
+        extra = np.asarray(to_numpy(sample_weight, "sample_weight"), dtype=np.float32)
+        check_same_length(features=features, sample_weight=extra)
+        if extra.ndim != 1 or not np.isfinite(extra).all() or (extra < 0).any() or extra.sum() <= 0:
+            raise ValueError("sample_weight must be a 1-D array of finite non-negative numbers, not all zero")
+        weights = weights * extra
+    weights = (weights / weights.mean()).astype(np.float32)
+    device = resolve_device(device)
+
+    if C == "auto":
+        C, init = _select_C(
+            features, encoded, weights, group_ids, random_state, device, max_iter, tol, validation_fraction
+        )
+    else:
+        init = None
+    weight, bias, n_iter = _fit_arrays(features, encoded, weights, C, device, init, max_iter, tol)
+    return LinearHead(weight.cpu().numpy(), bias.cpu().numpy(), classes, n_iter=n_iter, C=float(C))
+
+
+def _select_C(features, encoded, weights, group_ids, random_state, device, max_iter, tol, validation_fraction):
+    """Warm-started grid search over C_GRID on a stratified validation split."""
+    rng = check_random_state(random_state)
+    strata = encoded if group_ids is None else group_ids * (encoded.max() + 1) + encoded
+    val = np.zeros(len(encoded), dtype=bool)
+    for s in np.unique(strata):
+        members = rng.permutation(np.flatnonzero(strata == s))
+        val[members[: int(round(validation_fraction * len(members)))]] = True
+    train = ~val
+    if len(np.unique(encoded[train])) < len(np.unique(encoded)) or not val.any():
+        raise ValueError("C='auto' needs enough samples per class for a validation split; pass a number for C")
+    x_val = torch.from_numpy(features[val]).to(device)
+    best = (-np.inf, C_GRID[0], None)
+    init = None
+    for c in C_GRID:
+        weight, bias, _ = _fit_arrays(features[train], encoded[train], weights[train], c, device, init, max_iter, tol)
+        init = (weight, bias)
+        scores = torch.addmm(bias, x_val, weight.T)
+        pred = ((scores[:, 0] > 0).long() if scores.shape[1] == 1 else scores.argmax(1)).cpu().numpy()
+        correct = pred == encoded[val]
+        if group_ids is None:
+            score = correct.mean()
+        else:
+            score = min(correct[group_ids[val] == g].mean() for g in np.unique(group_ids[val]))
+        if score > best[0] + 1e-12:
+            best = (score, c, init)
+    return best[1], best[2]

@@ -1,0 +1,169 @@
+"""MID: exact windows and cluster ids on fixed seeds, minority discovery, refit, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from spurwidgets import metrics
+from spurwidgets.compute.mid import MID, margins
+from spurwidgets.compute.refit import refit_head
+
+
+def shortcut(n=400, d=6, minority=0.1, seed=0):
+    """Gaussian features: dim 0 = core (weak), dim 1 = spurious (strong), the model leans on dim 1."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    spur = np.where(rng.random(n) < minority, 1 - y, y)
+    x = rng.normal(size=(n, d)).astype(np.float32)
+    x[:, 0] += 1.0 * (2 * y - 1)
+    x[:, 1] += 3.0 * (2 * spur - 1)
+    logits = (0.5 * x[:, 0] + 1.5 * x[:, 1])[:, None].astype(np.float32)
+    return x, logits, y, y * 2 + spur
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    x, logits, y, groups = shortcut()
+    return MID(quantile=0.2, random_state=0, device="cpu").fit(x, logits, y), (x, logits, y, groups)
+
+
+def test_quantile_window_is_the_smallest_abs_margins(fitted):
+    mid, (x, logits, y, _) = fitted
+    assert len(mid.window_) == 80
+    expected = np.sort(np.argsort(np.abs(logits[:, 0]), kind="stable")[:80])
+    np.testing.assert_array_equal(mid.window_, expected)
+    assert mid.window_.dtype == np.int64
+    assert mid.window_[:10].tolist() == [1, 2, 3, 7, 10, 16, 19, 22, 28, 34]
+
+
+def test_clusters_are_per_class_with_unique_ids(fitted):
+    mid, (x, logits, y, _) = fitted
+    assert mid.cluster_classes_.tolist() == [0, 0, 1, 1]
+    assert (mid.cluster_classes_[mid.window_clusters_] == y[mid.window_]).all()
+    assert mid.window_clusters_[:10].tolist() == [2, 2, 0, 1, 2, 2, 2, 3, 3, 1]
+    assert mid.cluster_sizes_.tolist() == [22, 7, 37, 14]
+    assert mid.minority_clusters_.tolist() == [1, 3]
+
+
+def test_groups_propagate_within_class_and_agree_on_the_window(fitted):
+    mid, (x, logits, y, _) = fitted
+    assert mid.groups_.shape == (400,)
+    assert (mid.cluster_classes_[mid.groups_] == y).all()
+    np.testing.assert_array_equal(mid.groups_[mid.window_], mid.window_clusters_)
+
+
+def test_flagged_cluster_of_class_0_is_exactly_its_true_minority(fitted):
+    mid, (x, logits, y, groups) = fitted
+    in_cluster_1 = mid.window_[mid.window_clusters_ == 1]
+    assert set(groups[in_cluster_1].tolist()) == {1}  # class 0 with the class-1 shortcut
+    assert mid.enrichment(groups, [1, 2]) > 1.4
+
+
+def test_refit_raises_worst_group_accuracy_on_a_shortcut(fitted):
+    mid, (x, logits, y, groups) = fitted
+    xt, lt, yt, gt = shortcut(seed=1, minority=0.5)
+    before = metrics.worst_group_accuracy(yt, (lt[:, 0] > 0).astype(int), gt)
+    head = mid.refit()
+    after = metrics.worst_group_accuracy(yt, head.predict(xt), gt)
+    assert before == 0.0
+    assert after > before + 0.3
+    assert head.predict_proba(xt).shape == (400, 2)
+    assert isinstance(head.to_torch(), torch.nn.Linear)
+    assert mid.head_ is head
+
+
+def test_refit_groups_follow_the_chosen_clusters(fitted):
+    mid, (x, logits, y, _) = fitted
+    groups = mid.refit_groups([3])
+    np.testing.assert_array_equal(groups == 2, mid.groups_ == 3)
+    np.testing.assert_array_equal(mid.refit_groups([]), y)
+    with pytest.raises(
+        ValueError, match=r"clusters must be cluster ids of window_clusters_ \(0..3\); got unknown ids \[7\]"
+    ):
+        mid.refit([7])
+
+
+def test_explicit_window_selects_the_margin_range():
+    x, logits, y, _ = shortcut()
+    mid = MID(window=(-2.5, 2.0), random_state=0).fit(x, logits, y)
+    expected = np.flatnonzero((logits[:, 0] >= -2.5) & (logits[:, 0] <= 2.0))
+    np.testing.assert_array_equal(mid.window_, expected)
+
+
+def test_margins_for_multi_logit_models():
+    logits = np.array([[1.0, 3.0, 2.0], [0.0, -1.0, 4.0]], dtype=np.float32)
+    np.testing.assert_allclose(margins(logits), [1.0, 4.0])  # top-1 minus top-2
+    np.testing.assert_allclose(margins(logits, class_index=0), [-2.0, -4.0])
+    np.testing.assert_allclose(margins(logits[:, :2]), [2.0, -1.0])  # two logits: logit 1 - logit 0
+
+
+def test_multiclass_fit_with_class_index():
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1, 2], 40)
+    x = (rng.normal(size=(120, 4)) + np.eye(3, 4)[y] * 2).astype(np.float32)
+    logits = x[:, :3]
+    mid = MID(window=(-1.0, 1.0), class_index=2, random_state=0).fit(x, logits, y)
+    np.testing.assert_array_equal(mid.window_, np.flatnonzero(np.abs(margins(logits, 2)) <= 1.0))
+    assert mid.cluster_classes_.tolist() == [0, 0, 1, 1, 2, 2]
+
+
+def test_reading_before_fit_is_a_clear_error():
+    with pytest.raises(RuntimeError, match="This MID is not fitted yet"):
+        MID().refit()
+
+
+@pytest.mark.parametrize(
+    ("params", "change", "match"),
+    [
+        ({"window": (50.0, 60.0)}, None, r"window \(50, 60\) selects no samples"),
+        ({"window": (8.0, 60.0)}, None, "the window holds samples of class 1 only"),
+        ({"quantile": 0.02, "n_clusters": 3}, None, "sample\\(s\\) in the window but n_clusters=3"),
+        ({}, "label", "labels holds class 2 but logits has 1 column"),
+        ({}, "nan", "logits contains 1 NaN"),
+        ({"quantile": 1.5}, None, r"quantile must be in \(0.0, 1.0\]; got 1.5"),
+    ],
+)
+def test_bad_input_is_refused_and_state_is_kept(fitted, params, change, match):
+    x, logits, y, _ = shortcut()
+    mid = MID(quantile=0.2, random_state=0).fit(x, logits, y)
+    window_before = mid.window_.copy()
+    if change == "label":
+        y = y.copy()
+        y[0] = 2
+    if change == "nan":
+        logits = logits.copy()
+        logits[5, 0] = np.nan
+    mid.set_params(**params)
+    with pytest.raises(ValueError, match=match):
+        mid.fit(x, logits, y)
+    np.testing.assert_array_equal(mid.window_, window_before)
+    assert mid.minority_clusters_.tolist() == [1, 3]
+
+
+def test_mislabel_filter_callable_removes_window_samples_from_clustering():
+    x, logits, y, _ = shortcut()
+
+    def flag_first_three(features, labels, window):
+        mask = np.zeros(len(window), dtype=bool)
+        mask[:3] = True
+        return mask
+
+    mid = MID(quantile=0.2, random_state=0, mislabel_filter=flag_first_three).fit(x, logits, y)
+    assert mid.mislabeled_.tolist() == [1, 2, 3]
+    assert mid.window_clusters_[:3].tolist() == [-1, -1, -1]
+    assert (mid.window_clusters_[3:] >= 0).all()
+    bad = MID(quantile=0.2, mislabel_filter=lambda features, labels, window: np.zeros(2, dtype=bool))
+    with pytest.raises(ValueError, match=r"mislabel_filter must return a boolean mask of shape \(80,\)"):
+        bad.fit(x, logits, y)
+
+
+def test_oracle_refit_is_at_least_as_good_as_mid(fitted):
+    mid, (x, logits, y, groups) = fitted
+    xt, lt, yt, gt = shortcut(seed=1, minority=0.5)
+    oracle = refit_head(x, y, groups=groups, device="cpu")
+    assert (
+        metrics.worst_group_accuracy(yt, oracle.predict(xt), gt)
+        >= metrics.worst_group_accuracy(yt, mid.refit().predict(xt), gt) - 0.05
+    )

@@ -1,0 +1,110 @@
+"""refit_head: same optimum as scikit-learn, balanced groups, C='auto', torch export, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from sklearn.linear_model import LogisticRegression
+
+from spurwidgets.compute.refit import LinearHead, balanced_weights, refit_head
+
+
+def _data(n=300, d=8, k=2, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, d)).astype(np.float32)
+    y = (x @ rng.normal(size=(d, k)) + rng.normal(size=(n, k))).argmax(1)
+    return x, y
+
+
+@pytest.mark.parametrize("k", [2, 3])
+@pytest.mark.parametrize("C", [0.05, 1.0])
+def test_refit_head_matches_sklearn_optimum(k, C):
+    x, y = _data(k=k)
+    head = refit_head(x, y, C=C, device="cpu")
+    reference = LogisticRegression(C=C, tol=1e-8, max_iter=2000).fit(x, y)
+    assert head.coef_.shape == reference.coef_.shape
+    np.testing.assert_allclose(head.coef_, reference.coef_, atol=2e-3)
+    np.testing.assert_allclose(head.intercept_, reference.intercept_, atol=2e-3)
+    np.testing.assert_allclose(head.predict_proba(x), reference.predict_proba(x), atol=2e-3)
+
+
+def test_group_weights_match_sklearn_sample_weight():
+    x, y = _data()
+    groups = y * 2 + (np.arange(len(y)) % 5 == 0)
+    head = refit_head(x, y, groups=groups, C=0.5, device="cpu")
+    weights = balanced_weights(groups)
+    assert weights.mean() == pytest.approx(1.0)
+    counts = np.bincount(groups)
+    assert weights[groups == 1][0] == pytest.approx(len(y) / (4 * counts[1]))
+    reference = LogisticRegression(C=0.5, tol=1e-8, max_iter=2000).fit(x, y, sample_weight=weights)
+    np.testing.assert_allclose(head.coef_, reference.coef_, atol=2e-3)
+
+
+def test_predict_uses_original_class_labels():
+    x, y = _data()
+    head = refit_head(x, y * 3 + 2, device="cpu")  # classes 2 and 5
+    assert head.classes_.tolist() == [2, 5]
+    assert set(np.unique(head.predict(x))) <= {2, 5}
+    assert head.predict_proba(x).shape == (300, 2)
+    assert head.decision_function(x).shape == (300,)
+
+
+@pytest.mark.parametrize("k", [2, 4])
+def test_to_torch_argmax_matches_predict(k):
+    x, y = _data(k=k)
+    head = refit_head(x, y, device="cpu")
+    layer = head.to_torch()
+    assert isinstance(layer, torch.nn.Linear)
+    assert (layer.in_features, layer.out_features) == (8, k)
+    with torch.no_grad():
+        logits = layer(torch.from_numpy(x))
+    assert (head.classes_[logits.argmax(1).numpy()] == head.predict(x)).all()
+    np.testing.assert_allclose(torch.softmax(logits, 1).numpy(), head.predict_proba(x), atol=1e-5)
+
+
+def test_C_auto_picks_a_grid_value_and_is_deterministic():
+    x, y = _data(n=400)
+    a = refit_head(x, y, C="auto", random_state=3, device="cpu")
+    b = refit_head(x, y, C="auto", random_state=3, device="cpu")
+    assert a.C_ in (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0)
+    assert a.C_ == b.C_
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+
+
+def test_head_is_a_linear_head_with_repr():
+    x, y = _data()
+    head = refit_head(x, y, device="cpu")
+    assert isinstance(head, LinearHead)
+    assert repr(head) == "LinearHead(n_features=8, classes=[0, 1], C=1.0)"
+    assert head.score(x, y) > 0.7
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"C": -1.0}, ValueError, "C must be a positive number or 'auto'; got -1.0"),
+        ({"C": "big"}, ValueError, "C must be a positive number or 'auto'; got 'big'"),
+        ({"groups": np.zeros(5, dtype=int)}, ValueError, "groups has 5 entries but 300 were expected"),
+    ],
+)
+def test_bad_arguments_are_refused(kwargs, error, match):
+    x, y = _data()
+    with pytest.raises(error, match=match):
+        refit_head(x, y, device="cpu", **kwargs)
+
+
+def test_single_class_and_nan_features_refused():
+    x, y = _data()
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        refit_head(x, np.zeros(300, dtype=int), device="cpu")
+    x[3, 2] = np.nan
+    with pytest.raises(ValueError, match="features contains 1 NaN"):
+        refit_head(x, y, device="cpu")
+
+
+def test_predict_checks_feature_width():
+    x, y = _data()
+    head = refit_head(x, y, device="cpu")
+    with pytest.raises(ValueError, match="features has 3 columns but the head was fitted on 8"):
+        head.predict(x[:, :3])
