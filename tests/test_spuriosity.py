@@ -1,0 +1,141 @@
+"""SpuriosityRanker and fit_linear_head: importance, top features, z-scored spuriosity."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from spurwidgets import SpuriosityRanker, fit_linear_head
+
+# Class 0: feature 0 fires 2, feature 1 fires 1; class 1: feature 2 fires 3.
+FEATURES = np.array(
+    [[2.0, 1.0, 0.0], [2.0, 1.0, 0.0], [4.0, 3.0, 0.0], [0.0, 0.0, 3.0], [0.0, 1.0, 3.0], [0.0, 0.0, 6.0]],
+    dtype=np.float32,
+)
+LABELS = np.array([0, 0, 0, 1, 1, 1])
+WEIGHT = np.array([[1.0, 2.0, 0.0], [0.0, -1.0, 1.0]], dtype=np.float32)
+
+
+def fitted(n_features: int = 2) -> SpuriosityRanker:
+    return SpuriosityRanker(n_features=n_features).fit(FEATURES, LABELS, WEIGHT)
+
+
+def test_fit_returns_self_and_importance_is_mean_activation_times_weight():
+    ranker = SpuriosityRanker(n_features=2)
+    assert ranker.fit(FEATURES, LABELS, WEIGHT) is ranker
+    mean0, mean1 = FEATURES[:3].mean(0), FEATURES[3:].mean(0)
+    np.testing.assert_allclose(ranker.importance_, np.stack([mean0 * WEIGHT[0], mean1 * WEIGHT[1]]))
+
+
+def test_top_features_are_most_important_first():
+    ranker = fitted(2)
+    # class 0 importance: [8/3, 10/3, 0] -> 1, 0; class 1: [0, -1/3, 4] -> 2, 0 (stable tie at 0)
+    assert ranker.top_features_[0].tolist() == [1, 0]
+    assert ranker.top_features_[1].tolist() == [2, 0]
+    assert ranker.top_features_[0].dtype == np.int64
+
+
+def test_single_logit_head_maps_to_minus_w_for_class_0_and_plus_w_for_class_1():
+    w = np.array([[1.0, -1.0, 0.5]], dtype=np.float32)
+    ranker = SpuriosityRanker(n_features=1).fit(FEATURES, LABELS, w)
+    assert ranker.importance_.shape == (2, 3)
+    np.testing.assert_allclose(ranker.importance_[0], FEATURES[:3].mean(0) * -w[0])
+    np.testing.assert_allclose(ranker.importance_[1], FEATURES[3:].mean(0) * w[0])
+
+
+def test_nn_linear_head_is_accepted():
+    head = torch.nn.Linear(3, 2)
+    with torch.no_grad():
+        head.weight.copy_(torch.from_numpy(WEIGHT))
+    np.testing.assert_allclose(SpuriosityRanker(2).fit(FEATURES, LABELS, head).importance_, fitted().importance_)
+
+
+def test_score_is_mean_z_scored_activation_of_the_class_spurious_features():
+    ranker = fitted()
+    scores = ranker.score(FEATURES, LABELS, spurious={0: [0, 1], 1: [2]})
+    z = (FEATURES - ranker.class_mean_[LABELS]) / ranker.class_std_[LABELS]
+    expected = np.concatenate([z[:3, [0, 1]].mean(1), z[3:, 2]])
+    np.testing.assert_allclose(scores, expected, rtol=1e-6)
+    assert scores.shape == (6,)
+    assert scores[2] > scores[0] and scores[5] > scores[3]
+
+
+def test_class_without_spurious_features_scores_zero():
+    scores = fitted().score(FEATURES, LABELS, spurious={0: [0], 1: []})
+    assert scores[3:].tolist() == [0.0, 0.0, 0.0]
+    assert fitted().score(FEATURES, LABELS, spurious={}).tolist() == [0.0] * 6
+
+
+def test_rank_orders_each_class_from_lowest_to_highest_spuriosity():
+    ranking = fitted().rank(FEATURES, LABELS, spurious={0: [0], 1: [2]})
+    assert ranking[0].tolist() == [0, 1, 2]
+    assert ranking[1].tolist() == [3, 4, 5]
+
+
+def test_extreme_images_gives_most_and_least_activating_of_the_class():
+    top, bottom = fitted().extreme_images(FEATURES, LABELS, cls=1, feature=1, k=1)
+    assert top.tolist() == [4] and bottom.tolist() == [3]
+
+
+def test_reading_before_fit_raises_not_fitted():
+    with pytest.raises(RuntimeError, match="not fitted"):
+        SpuriosityRanker().score(FEATURES, LABELS, {})
+
+
+@pytest.mark.parametrize(
+    ("spurious", "error", "message"),
+    [
+        ({5: [0]}, ValueError, "class 5 does not exist; expected a class in 0..1"),
+        ({0: [3]}, ValueError, "feature 3 does not exist; expected a feature in 0..2"),
+        ({0: ["a"]}, TypeError, "feature must be an integer"),
+        ([0, 1], TypeError, "spurious must be a dict"),
+    ],
+)
+def test_bad_spurious_mapping_is_refused(spurious, error, message):
+    with pytest.raises(error, match=message):
+        fitted().score(FEATURES, LABELS, spurious=spurious)
+
+
+def test_bad_fit_input_is_refused_with_clear_messages():
+    with pytest.raises(ValueError, match="head_weight has 2 columns but features have 3"):
+        SpuriosityRanker().fit(FEATURES, LABELS, WEIGHT[:, :2])
+    with pytest.raises(ValueError, match="n_features=4 is larger than the 3 features"):
+        SpuriosityRanker(n_features=4).fit(FEATURES, LABELS, WEIGHT)
+    with pytest.raises(ValueError, match="labels holds class 2 but only 2 classes"):
+        SpuriosityRanker(1).fit(FEATURES, np.array([0, 0, 1, 1, 2, 2]), WEIGHT)
+    bad = FEATURES.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="features contains 1 NaN"):
+        SpuriosityRanker(1).fit(bad, LABELS, WEIGHT)
+
+
+def test_k_larger_than_class_is_refused():
+    with pytest.raises(ValueError, match="k=4 is larger than the 3 images of class 0"):
+        fitted().extreme_images(FEATURES, LABELS, 0, 0, k=4)
+
+
+def test_failed_refit_keeps_previous_state():
+    ranker = fitted()
+    before = ranker.importance_.copy()
+    with pytest.raises(ValueError):
+        ranker.fit(FEATURES, LABELS, WEIGHT[:, :2])
+    np.testing.assert_array_equal(ranker.importance_, before)
+
+
+def test_fit_linear_head_separates_separable_features_and_is_reproducible():
+    rng = np.random.default_rng(0)
+    labels = np.repeat([0, 1, 2], 30)
+    features = (rng.normal(size=(90, 4)) + 3 * np.eye(4)[labels]).astype(np.float32)
+    head = fit_linear_head(features, labels, device="cpu", random_state=0)
+    assert isinstance(head, torch.nn.Linear) and tuple(head.weight.shape) == (3, 4)
+    with torch.no_grad():
+        accuracy = (head(torch.from_numpy(features)).argmax(1).numpy() == labels).mean()
+    assert accuracy > 0.95
+    again = fit_linear_head(features, labels, device="cpu", random_state=0)
+    torch.testing.assert_close(head.weight, again.weight)
+
+
+def test_fit_linear_head_refuses_mismatched_lengths():
+    with pytest.raises(ValueError, match="labels has 5 entries but 6 were expected"):
+        fit_linear_head(FEATURES, LABELS[:5], device="cpu")

@@ -1,0 +1,115 @@
+"""Low-spuriosity head tuning, baselines, accuracy-vs-rank curve, negative gaps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from spurwidgets.compute.spurious_tuning import (
+    accuracy_by_spuriosity_rank,
+    compare_strategies,
+    negative_gaps,
+    select_training_images,
+    tune_head,
+)
+
+
+def shortcut_features(n_per_group: np.ndarray, seed: int):
+    """2-D features: column 0 = core (sign = class), column 1 = spurious cue.
+
+    n_per_group[class][has_cue]; spuriosity = the cue column.
+    """
+    rng = np.random.default_rng(seed)
+    rows, labels = [], []
+    for cls in (0, 1):
+        for cue in (0, 1):
+            n = n_per_group[cls][cue]
+            core = (2 * cls - 1) * rng.uniform(0.5, 1.5, size=n)
+            spur = (2 * cls - 1) * (2 * cue - 1) * 1.0 + rng.normal(0, 0.1, size=n)
+            rows.append(np.stack([core, spur], 1))
+            labels.append(np.full(n, cls))
+    features = np.concatenate(rows).astype(np.float32)
+    labels = np.concatenate(labels)
+    spuriosity = features[:, 1] * (2 * labels - 1)
+    return features, labels, spuriosity
+
+
+TRAIN = shortcut_features(np.array([[10, 190], [10, 190]]), seed=0)
+VAL = shortcut_features(np.array([[50, 50], [50, 50]]), seed=1)
+# A head that relies on the cue only: images without the cue are misclassified.
+SHORTCUT_HEAD = (np.array([[0.0, -2.0], [0.0, 2.0]], dtype=np.float32), np.zeros(2, dtype=np.float32))
+
+
+def test_low_spuriosity_tuning_closes_the_gap_and_stops_early():
+    result = tune_head(SHORTCUT_HEAD, *TRAIN, *VAL, n_per_class=20, lr=0.1, max_epochs=200, device="cpu")
+    assert result.before["gaps"] == {0: 1.0, 1: 1.0}
+    assert max(abs(g) for g in result.after["gaps"].values()) < 0.05
+    assert result.stopped_early and result.epochs_run < 200
+    assert result.after["accuracy"] > result.before["accuracy"] == 0.5
+    assert len(result.history) == result.epochs_run
+    assert result.summary()["val_accuracy_after"] == result.after["accuracy"]
+
+
+def test_tuning_never_modifies_the_given_head():
+    head = torch.nn.Linear(2, 2)
+    original = head.weight.detach().clone()
+    result = tune_head(head, *TRAIN, *VAL, n_per_class=20, max_epochs=3, device="cpu")
+    torch.testing.assert_close(head.weight, original)
+    assert isinstance(result.to_torch(), torch.nn.Linear)
+
+
+def test_low_spuriosity_selection_takes_lowest_per_class():
+    labels = np.array([0, 0, 0, 1, 1, 1])
+    spuriosity = np.array([3.0, 1.0, 2.0, 0.0, -1.0, 5.0])
+    correct = np.ones(6, dtype=bool)
+    picked = select_training_images("low_spuriosity", labels, spuriosity, correct, 2, np.random.default_rng(0))
+    assert picked.tolist() == [1, 2, 3, 4]
+
+
+def test_misclassified_selection_is_topped_up_with_correct_images():
+    labels = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    correct = np.array([False, True, True, True, True, True, True, False])
+    picked = select_training_images("misclassified", labels, np.zeros(8), correct, 3, np.random.default_rng(0))
+    assert len(picked) == 6 and {0, 7} <= set(picked.tolist())
+    assert (labels[picked] == 0).sum() == 3
+
+
+def test_unknown_strategy_is_refused():
+    with pytest.raises(ValueError, match="strategy must be one of"):
+        tune_head(SHORTCUT_HEAD, *TRAIN, *VAL, strategy="best", device="cpu")
+
+
+def test_compare_strategies_runs_each_with_the_same_tuning_set_size():
+    results = compare_strategies(SHORTCUT_HEAD, *TRAIN, *VAL, n_per_class=20, max_epochs=5, device="cpu")
+    assert list(results) == ["low_spuriosity", "random", "misclassified"]
+    assert {len(r.selected) for r in results.values()} == {40}
+
+
+def test_single_logit_head_is_tuned_with_binary_loss():
+    head = (np.array([[0.0, 2.0]], dtype=np.float32), np.zeros(1, dtype=np.float32))
+    result = tune_head(head, *TRAIN, *VAL, n_per_class=20, lr=0.1, max_epochs=200, device="cpu")
+    assert result.weight.shape == (1, 2)
+    assert result.after["accuracy"] > 0.9
+
+
+def test_accuracy_by_rank_bins_each_class_lowest_first():
+    correct = np.array([0, 0, 1, 1, 1, 1, 0, 0], dtype=bool)
+    spuriosity = np.array([1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0, 4.0])
+    labels = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    curve = accuracy_by_spuriosity_rank(correct, spuriosity, labels, n_bins=2)
+    assert curve["rank"].tolist() == [0.25, 0.75]
+    assert curve["per_class"][0].tolist() == [0.0, 1.0] and curve["per_class"][1].tolist() == [1.0, 0.0]
+    assert curve["accuracy"].tolist() == [0.5, 0.5]
+
+
+def test_negative_gaps_flag_the_high_spuriosity_images():
+    labels = np.array([0, 0, 0, 1, 1, 1])
+    spuriosity = np.array([1.0, 3.0, 2.0, 0.0, 1.0, 2.0])
+    flagged = negative_gaps({0: -0.5, 1: 0.2}, spuriosity, labels, k=2)
+    assert list(flagged) == [0] and flagged[0].tolist() == [1, 2]
+
+
+def test_mismatched_head_is_refused():
+    with pytest.raises(ValueError, match="train_features have 2 columns but the head reads 3"):
+        tune_head((np.zeros((2, 3)), np.zeros(2)), *TRAIN, *VAL, device="cpu")
