@@ -122,7 +122,7 @@ def _solve(
     bias = torch.zeros(n_out, dtype=x.dtype, device=x.device) if init is None else init[1].clone()
     ridge = 1.0 / (C * n)
     w_over_n = w / n
-    onehot = None if n_out == 1 else torch.nn.functional.one_hot(y, n_out).to(x.dtype)
+    onehot = torch.nn.functional.one_hot(y, max(n_out, 2)).to(x.dtype)
     target = y.to(x.dtype)
 
     @torch.no_grad()
