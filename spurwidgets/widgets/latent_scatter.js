@@ -1,0 +1,310 @@
+// LatentScatter view: pixel-plotted scatter with lasso/box selection, zoom/pan, recolouring
+// dropdown, legend or colour bar, and hover thumbnails. Helpers: _common.js (sw*) and
+// latent_scatter_draw.js (ls*), prepended by Python into this one module.
+
+const LS_MARGIN = { left: 46, right: 10, top: 8, bottom: 34 };
+const LS_HOVER_MS = 40;
+
+function lsRender({ model, el, guard }) {
+  const root = swEl("div", "sw-latent-scatter");
+  const bar = swEl("div", "sw-ls-toolbar");
+  const select = swEl("select", "sw-ls-color");
+  select.setAttribute("aria-label", "Colour points by");
+  const colorLabel = swEl("label", "sw-ls-label", "colour by ");
+  colorLabel.append(select);
+  const tools = {};
+  for (const name of ["lasso", "box"]) {
+    tools[name] = swEl("button", "sw-button sw-ls-tool", name);
+    tools[name].dataset.tool = name;
+  }
+  const reset = swEl("button", "sw-button sw-ls-reset", "reset view");
+  const clear = swEl("button", "sw-button sw-ls-clear", "clear selection");
+  const count = swEl("span", "sw-ls-count");
+  bar.append(colorLabel, tools.lasso, tools.box, reset, clear, count);
+  const body = swEl("div", "sw-ls-body");
+  const stage = swEl("div", "sw-ls-stage");
+  const canvas = swEl("canvas", "sw-ls-canvas");
+  const overlay = swEl("canvas", "sw-ls-overlay");
+  overlay.tabIndex = 0;
+  overlay.setAttribute("aria-label", "Scatter plot: drag to select, Shift+drag to pan, wheel to zoom, Esc clears");
+  const tip = swEl("div", "sw-ls-tip");
+  const tipImg = swEl("img", "sw-ls-tip-img");
+  const tipText = swEl("div", "sw-ls-tip-text");
+  tip.append(tipImg, tipText);
+  stage.append(canvas, overlay, tip);
+  const legend = swEl("div", "sw-ls-legend");
+  body.append(stage, legend);
+  root.append(bar, body);
+  el.append(root);
+
+  const s = { xs: null, ys: null, codes: null, mask: null, nSel: 0, home: null, view: null,
+              width: 600, dpr: window.devicePixelRatio || 1, drag: null, pick: null, tipUrl: null };
+  const ctx = canvas.getContext("2d");
+  const octx = overlay.getContext("2d");
+  const plot = () => ({ x: LS_MARGIN.left, y: LS_MARGIN.top, w: Math.max(10, s.width - LS_MARGIN.left - LS_MARGIN.right),
+                        h: Math.max(10, model.get("height") - LS_MARGIN.top - LS_MARGIN.bottom) });
+  const toData = (cx, cy) => {
+    const p = plot(), v = s.view;
+    return [v.x0 + ((cx - p.x) / p.w) * (v.x1 - v.x0), v.y1 - ((cy - p.y) / p.h) * (v.y1 - v.y0)];
+  };
+  const toCss = (x, y) => {
+    const p = plot(), v = s.view;
+    return [p.x + ((x - v.x0) / (v.x1 - v.x0)) * p.w, p.y + ((v.y1 - y) / (v.y1 - v.y0)) * p.h];
+  };
+  // test hook: client (page) coordinates of a data point
+  root.lsToClient = (x, y) => { const r = overlay.getBoundingClientRect(); const [cx, cy] = toCss(x, y); return [r.left + cx, r.top + cy]; };
+
+  function loadCoords() {
+    const c = swArray(model.get("coords"));
+    const n = c ? c.shape[0] : 0;
+    s.xs = new Float32Array(n); s.ys = new Float32Array(n);
+    let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const x = c.data[2 * i], y = c.data[2 * i + 1];
+      s.xs[i] = x; s.ys[i] = y;
+      if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y;
+    }
+    if (!(x1 > x0)) { x0 -= 1; x1 += 1; }
+    if (!(y1 > y0)) { y0 -= 1; y1 += 1; }
+    const px = (x1 - x0) * 0.05, py = (y1 - y0) * 0.05;
+    s.home = { x0: x0 - px, x1: x1 + px, y0: y0 - py, y1: y1 + py };
+    s.view = { ...s.home };
+    loadLasso();
+  }
+  function loadCodes() {
+    const c = swArray(model.get("codes"));
+    s.codes = c ? c.data : new Uint8Array(s.xs.length);
+    root.dataset.colorBy = model.get("color_by");
+    root.dataset.colorKind = model.get("color_kind");
+  }
+  function loadLasso() {
+    [s.mask, s.nSel] = lsInPolygon(s.xs, s.ys, model.get("lasso"));
+    root.dataset.nSelected = s.nSel;
+  }
+  function pointSize() {
+    const size = model.get("point_size");
+    if (size > 0) return size;
+    const n = s.xs.length;
+    return n <= 2000 ? 7 : n <= 20000 ? 4 : n <= 200000 ? 2 : 1;
+  }
+
+  function draw() {
+    const p = plot(), dpr = s.dpr;
+    const w = Math.round(p.w * dpr), h = Math.round(p.h * dpr);
+    const bg = lsParseColor(swCssVar(root, "--sw-bg", "#fff"));
+    const rgb = lsPaletteRGB(model.get("color_kind"));
+    const colors = new Uint32Array(rgb.map((c) => lsPack(c)));
+    const dim = new Uint32Array(rgb.map((c) => lsPack(lsMix(c, bg, 0.78))));
+    const img = ctx.createImageData(w, h);
+    const px = new Uint32Array(img.data.buffer);
+    px.fill(lsPack(bg));
+    s.pick = new Int32Array(w * h).fill(-1);
+    const stamp = lsStamp(pointSize() * dpr);
+    if (s.nSel > 0) {
+      lsPlot(px, w, h, s.xs, s.ys, s.codes, s.mask, 0, dim, stamp, s.view, s.pick);
+      lsPlot(px, w, h, s.xs, s.ys, s.codes, s.mask, 1, colors, stamp, s.view, s.pick);
+    } else {
+      lsPlot(px, w, h, s.xs, s.ys, s.codes, null, -1, colors, stamp, s.view, s.pick);
+    }
+    ctx.putImageData(img, Math.round(p.x * dpr), Math.round(p.y * dpr));
+    s.pickW = w; s.pickH = h;
+    drawOverlay();
+  }
+
+  function drawAxes(g, p) {
+    const fg = swCssVar(root, "--sw-fg-muted", "#59636e");
+    g.strokeStyle = swCssVar(root, "--sw-border", "#d0d7de");
+    g.strokeRect(p.x - 0.5, p.y - 0.5, p.w + 1, p.h + 1);
+    g.fillStyle = fg; g.font = "11px sans-serif";
+    g.textAlign = "center"; g.textBaseline = "top";
+    for (const t of lsTicks(s.view.x0, s.view.x1, 6)) { const [cx] = toCss(t, 0); g.fillText(lsFormat(t), cx, p.y + p.h + 4); }
+    g.textAlign = "right"; g.textBaseline = "middle";
+    for (const t of lsTicks(s.view.y0, s.view.y1, 5)) { const [, cy] = toCss(0, t); g.fillText(lsFormat(t), p.x - 4, cy); }
+    const [xl, yl] = model.get("axis_labels");
+    g.textAlign = "center"; g.textBaseline = "bottom";
+    g.fillText(xl || "", p.x + p.w / 2, p.y + p.h + 33);
+    g.save(); g.translate(10, p.y + p.h / 2); g.rotate(-Math.PI / 2); g.textBaseline = "middle"; g.fillText(yl || "", 0, 0); g.restore();
+  }
+
+  function drawOverlay() {
+    const p = plot(), dpr = s.dpr;
+    octx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    octx.clearRect(0, 0, s.width, model.get("height"));
+    drawAxes(octx, p);
+    const poly = s.drag && s.drag.kind === "select" ? s.drag.poly : model.get("lasso");
+    if (poly && poly.length >= 2) {
+      octx.save();
+      octx.beginPath(); octx.rect(p.x, p.y, p.w, p.h); octx.clip();
+      octx.beginPath();
+      poly.forEach(([x, y], i) => { const [cx, cy] = toCss(x, y); if (i) octx.lineTo(cx, cy); else octx.moveTo(cx, cy); });
+      octx.closePath();
+      octx.fillStyle = "rgba(31, 111, 235, 0.08)"; octx.fill();
+      octx.setLineDash([4, 3]); octx.strokeStyle = swCssVar(root, "--sw-accent", "#1f6feb"); octx.lineWidth = 1.5; octx.stroke();
+      octx.restore();
+    }
+    count.textContent = `${s.nSel.toLocaleString()} of ${s.xs.length.toLocaleString()} selected`;
+    for (const [name, b] of Object.entries(tools)) b.classList.toggle("sw-active", model.get("tool") === name);
+  }
+
+  function drawLegend() {
+    legend.replaceChildren();
+    const rgb = lsPaletteRGB(model.get("color_kind"));
+    legend.append(swEl("div", "sw-ls-legend-title", model.get("color_by")));
+    if (model.get("color_kind") === "continuous") {
+      const [lo, hi] = model.get("color_range");
+      const ramp = swEl("div", "sw-ls-ramp");
+      ramp.style.background = `linear-gradient(to top, ${LS_VIRIDIS.join(", ")})`;
+      const labels = swEl("div", "sw-ls-ramp-labels");
+      labels.append(swEl("span", "", lsFormat(hi)), swEl("span", "", lsFormat((lo + hi) / 2)), swEl("span", "", lsFormat(lo)));
+      const wrap = swEl("div", "sw-ls-rampwrap");
+      wrap.append(ramp, labels);
+      legend.append(wrap);
+    } else {
+      model.get("color_labels").slice(0, 24).forEach((name, k) => {
+        const item = swEl("div", "sw-ls-item");
+        const sw = swEl("span", "sw-ls-swatch");
+        sw.style.background = lsRgbCss(rgb[k]);
+        item.append(sw, swEl("span", "", name));
+        legend.append(item);
+      });
+    }
+    select.replaceChildren(...model.get("colorings").map((n) => { const o = swEl("option", "", n); o.value = n; return o; }));
+    select.value = model.get("color_by");
+  }
+
+  function resize() {
+    s.width = Math.max(200, stage.clientWidth || 600);
+    const h = model.get("height");
+    for (const c of [canvas, overlay]) {
+      c.width = Math.round(s.width * s.dpr); c.height = Math.round(h * s.dpr);
+      c.style.width = `${s.width}px`; c.style.height = `${h}px`;
+    }
+    stage.style.height = `${h}px`;
+    draw();
+  }
+
+  // --- gestures -------------------------------------------------------------------------
+  const local = (e) => { const r = overlay.getBoundingClientRect(); return [e.clientX - r.left, e.clientY - r.top]; };
+  const sendHover = swDebounce((i) => { model.set("hover", i); model.save_changes(); }, LS_HOVER_MS);
+  function commitLasso(poly) {
+    model.set("lasso", poly);
+    model.save_changes();
+  }
+  function pickAt(cx, cy) {
+    const p = plot(), dpr = s.dpr, r = Math.ceil(4 * dpr);
+    const ix = Math.round((cx - p.x) * dpr), iy = Math.round((cy - p.y) * dpr);
+    let best = -1, bestD = Infinity;
+    for (let y = Math.max(0, iy - r); y <= Math.min(s.pickH - 1, iy + r); y++) {
+      for (let x = Math.max(0, ix - r); x <= Math.min(s.pickW - 1, ix + r); x++) {
+        const i = s.pick[y * s.pickW + x];
+        const d = (x - ix) ** 2 + (y - iy) ** 2;
+        if (i >= 0 && d < bestD) { best = i; bestD = d; }
+      }
+    }
+    return best;
+  }
+  const onDown = guard((e) => {
+    if (e.button !== 0 && e.button !== 1) return;
+    overlay.setPointerCapture?.(e.pointerId);
+    const [cx, cy] = local(e);
+    hideTip();
+    if (e.shiftKey || e.button === 1) s.drag = { kind: "pan", cx, cy, view: { ...s.view } };
+    else s.drag = { kind: "select", start: toData(cx, cy), poly: [toData(cx, cy)], last: [cx, cy], moved: 0 };
+  });
+  const onMove = guard((e) => {
+    const [cx, cy] = local(e);
+    const d = s.drag;
+    if (!d) { hover(cx, cy, e); return; }
+    if (d.kind === "pan") {
+      const v = d.view, p = plot();
+      const dx = ((cx - d.cx) / p.w) * (v.x1 - v.x0), dy = ((cy - d.cy) / p.h) * (v.y1 - v.y0);
+      s.view = { x0: v.x0 - dx, x1: v.x1 - dx, y0: v.y0 + dy, y1: v.y1 + dy };
+      draw();
+      return;
+    }
+    d.moved = Math.max(d.moved, Math.hypot(cx - d.last[0], cy - d.last[1]));
+    const here = toData(cx, cy);
+    if (model.get("tool") === "box") {
+      const [x0, y0] = d.start;
+      d.poly = [[x0, y0], [here[0], y0], here, [x0, here[1]]];
+    } else if (Math.hypot(cx - d.last[0], cy - d.last[1]) >= 3) {
+      d.poly.push(here); d.last = [cx, cy];
+    }
+    drawOverlay();
+  });
+  const onUp = guard(() => {
+    const d = s.drag;
+    s.drag = null;
+    if (!d || d.kind !== "select") return;
+    const poly = d.moved < 3 || d.poly.length < 3 ? [] : d.poly;  // a click clears the selection
+    commitLasso(poly);
+  });
+  const onWheel = guard((e) => {
+    e.preventDefault();
+    const [cx, cy] = local(e);
+    const [x, y] = toData(cx, cy);
+    const f = Math.exp(Math.max(-1, Math.min(1, e.deltaY / 300)));
+    const v = s.view;
+    s.view = { x0: x + (v.x0 - x) * f, x1: x + (v.x1 - x) * f, y0: y + (v.y0 - y) * f, y1: y + (v.y1 - y) * f };
+    draw();
+  });
+  function hover(cx, cy, e) {
+    const i = s.pick ? pickAt(cx, cy) : -1;
+    if (i !== (s.hoverIndex ?? -1)) { s.hoverIndex = i; sendHover(i); }
+    if (i < 0) { hideTip(); return; }
+    tip.style.display = "block";
+    tip.style.left = `${Math.min(cx + 14, s.width - 150)}px`;
+    tip.style.top = `${Math.max(0, cy - 20)}px`;
+    root.dataset.hover = i;
+  }
+  function hideTip() { tip.style.display = "none"; }
+  function showTipContent() {
+    const bytes = model.get("hover_image");
+    if (s.tipUrl) URL.revokeObjectURL(s.tipUrl);
+    s.tipUrl = bytes && bytes.byteLength ? swImageUrl(bytes) : null;
+    tipImg.style.display = s.tipUrl ? "block" : "none";
+    if (s.tipUrl) tipImg.src = s.tipUrl;
+    tipText.textContent = model.get("hover_text");
+  }
+  const onKey = guard((e) => { if (e.key === "Escape") commitLasso([]); });
+
+  overlay.addEventListener("pointerdown", onDown);
+  overlay.addEventListener("pointermove", onMove);
+  overlay.addEventListener("pointerup", onUp);
+  overlay.addEventListener("pointerleave", () => { if (!s.drag) { hideTip(); s.hoverIndex = -1; sendHover(-1); } });
+  overlay.addEventListener("wheel", onWheel, { passive: false });
+  overlay.addEventListener("dblclick", guard(() => { s.view = { ...s.home }; draw(); }));
+  overlay.addEventListener("keydown", onKey);
+  select.addEventListener("change", guard(() => { model.set("color_by", select.value); model.save_changes(); }));
+  for (const [name, b] of Object.entries(tools)) b.addEventListener("click", guard(() => { model.set("tool", name); model.save_changes(); drawOverlay(); }));
+  reset.addEventListener("click", guard(() => { s.view = { ...s.home }; draw(); }));
+  clear.addEventListener("click", guard(() => commitLasso([])));
+
+  const handlers = {
+    "change:coords": guard(() => { loadCoords(); draw(); }),
+    "change:codes": guard(() => { loadCodes(); drawLegend(); draw(); }),
+    "change:color_kind": guard(() => { loadCodes(); drawLegend(); draw(); }),
+    "change:color_labels": guard(drawLegend),
+    "change:color_range": guard(drawLegend),
+    "change:colorings": guard(drawLegend),
+    "change:lasso": guard(() => { loadLasso(); draw(); }),
+    "change:hover_image": guard(showTipContent),
+    "change:hover_text": guard(showTipContent),
+    "change:tool": guard(drawOverlay),
+    "change:height": guard(resize),
+    "change:point_size": guard(draw),
+  };
+  for (const [event, fn] of Object.entries(handlers)) model.on(event, fn);
+  const observer = new ResizeObserver(guard(() => { if (Math.abs((stage.clientWidth || 600) - s.width) > 1) resize(); }));
+  observer.observe(stage);
+  loadCoords(); loadCodes(); drawLegend(); showTipContent(); hideTip(); resize();
+  return () => {
+    observer.disconnect();
+    sendHover.cancel();
+    for (const [event, fn] of Object.entries(handlers)) model.off(event, fn);
+    if (s.tipUrl) URL.revokeObjectURL(s.tipUrl);
+    root.remove();
+  };
+}
+
+export default { render: swSafeRender(lsRender) };

@@ -1,0 +1,178 @@
+"""LatentScatter: a scatter plot of a latent space with lasso/box selection and recolouring.
+
+Wire format (9 bytes per point): coordinates as float32 (N, 2) binary, once; the active
+colouring as uint8 codes (N,) binary, re-sent only when the user switches colouring. The JS
+draws straight into canvas pixels (ImageData), which stays smooth at 1M points, and zooms
+and pans by re-plotting with a new view transform. A lasso or box gesture sends its polygon
+(data coordinates, <= a few hundred vertices) as the `lasso` trait; Python computes the
+exact `selection` with the same even-odd test the JS uses for highlighting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import traitlets
+
+from ..compute.projection import color_codes, points_in_polygon, project_2d
+from ..compute.validation import check_positive_int
+from ._base import SpurWidget, array_to_binary, css_source, encode_thumbnails, esm_source, set_array_trait
+
+
+class LatentScatter(SpurWidget):
+    """Scatter of `points` (N, D); D > 2 is projected to 2-D by `projection` ("pca" or "umap").
+
+    `color`: one array (N,) or a dict {name: array} of colourings, switched from a dropdown.
+    Integer arrays are categories (legend), float arrays continuous (colour bar).
+    `color_ranges`: {name: (lo, hi)} fixes a continuous colour scale (e.g. (0, 1) for a
+    probability); `category_names`: {name: [label of category 0, 1, ...]} names legend entries.
+    `images`: optional (N, H, W, 3) uint8 pictures (or anything ImageSource accepts); hovering
+    a point then shows its thumbnail. Gestures: drag = lasso (or box, from the toolbar),
+    Shift+drag = pan, wheel = zoom, double-click = reset view, Esc = clear the selection.
+    `w.observe(callback, "selection")` follows the selection (int64 indices, ascending).
+    """
+
+    coords = traitlets.Dict(help="float32 (N, 2) point coordinates (binary)").tag(sync=True)
+    codes = traitlets.Dict(help="uint8 (N,) colour code of each point for the active colouring (binary)").tag(sync=True)
+    colorings = traitlets.List(traitlets.Unicode(), help="names of the available colourings").tag(sync=True)
+    color_by = traitlets.Unicode("", help="name of the active colouring (dropdown), synced both ways").tag(sync=True)
+    color_kind = traitlets.Unicode("categorical", help="'categorical' (legend) or 'continuous' (colour bar)").tag(
+        sync=True
+    )
+    color_labels = traitlets.List(traitlets.Unicode(), help="legend label of each category code").tag(sync=True)
+    color_range = traitlets.List(traitlets.Float(), default_value=[0.0, 1.0], help="[lo, hi] of the colour bar").tag(
+        sync=True
+    )
+    axis_labels = traitlets.List(traitlets.Unicode(), default_value=["", ""], help="x and y axis titles").tag(sync=True)
+    lasso = traitlets.List(help="selection polygon [[x, y], ...] in data coordinates; [] = none").tag(sync=True)
+    n_selected = traitlets.Int(0, help="number of selected points").tag(sync=True)
+    hover = traitlets.Int(-1, help="index of the point under the pointer (-1: none)").tag(sync=True)
+    hover_image = traitlets.Bytes(b"", help="PNG thumbnail of the hovered point").tag(sync=True)
+    hover_text = traitlets.Unicode("", help="text shown for the hovered point").tag(sync=True)
+    tool = traitlets.Unicode("lasso", help="drag gesture: 'lasso' or 'box'").tag(sync=True)
+    height = traitlets.Int(420, help="plot height in CSS pixels").tag(sync=True)
+    point_size = traitlets.Float(0.0, help="point diameter in CSS pixels (0: automatic from N)").tag(sync=True)
+    selection = traitlets.Any(help="int64 indices (ascending) of the selected points (Python only)")
+
+    _esm = esm_source("latent_scatter_draw.js", "latent_scatter.js")
+    _css = css_source("latent_scatter.css")
+
+    def __init__(
+        self,
+        points: Any,
+        color: Any = None,
+        *,
+        projection: str = "pca",
+        color_ranges: Mapping[str, Sequence[float]] | None = None,
+        category_names: Mapping[str, Sequence[str]] | None = None,
+        images: Any = None,
+        thumbnail_size: int = 96,
+        random_state: int | None = 0,
+        height: int = 420,
+        point_size: float = 0.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.selection = np.zeros(0, dtype=np.int64)
+        self.points_2d, axis_labels = project_2d(points, projection, random_state=random_state)
+        self.n_points = len(self.points_2d)
+        self.axis_labels = axis_labels
+        self._colorings = self._check_colorings(color)
+        self._ranges = dict(color_ranges or {})
+        self._category_names = {k: [str(v) for v in names] for k, names in (category_names or {}).items()}
+        unknown = sorted((set(self._ranges) | set(self._category_names)) - set(self._colorings))
+        if unknown:
+            raise ValueError(
+                f"color_ranges/category_names name colourings {unknown} that are not in color ({list(self._colorings)})"
+            )
+        self._images = None
+        if images is not None:
+            from ..compute.images import ImageSource
+
+            self._images = ImageSource(images, name="images")
+            if len(self._images) != self.n_points:
+                raise ValueError(
+                    f"images has {len(self._images)} entries but points has {self.n_points}; expected one image per point"
+                )
+        self.thumbnail_size = check_positive_int(thumbnail_size, "thumbnail_size", minimum=8)
+        self.height = check_positive_int(height, "height", minimum=120)
+        self.point_size = float(point_size)
+        self.coords = array_to_binary(self.points_2d, np.float32)
+        self.colorings = list(self._colorings)
+        self.observe(self.guard(self._on_color_by), "color_by")
+        self.observe(self.guard(self._on_lasso), "lasso")
+        self.observe(self.guard(self._on_hover), "hover")
+        self.color_by = self.colorings[0]
+
+    def _check_colorings(self, color: Any) -> dict[str, np.ndarray]:
+        if color is None:
+            color = {"none": np.zeros(self.n_points, dtype=np.int64)}
+        elif not isinstance(color, Mapping):
+            color = {"color": color}
+        if not color:
+            raise ValueError("color must be an array or a non-empty dict {name: array}")
+        out = {}
+        for name, values in color.items():
+            array = np.asarray(values.detach().cpu().numpy() if hasattr(values, "detach") else values)
+            if array.shape != (self.n_points,):
+                raise ValueError(
+                    f"color[{name!r}] must have shape ({self.n_points},) (one value per point); got {array.shape}"
+                )
+            color_codes(array, str(name))  # validate now, not when the user picks it
+            out[str(name)] = array
+        return out
+
+    @traitlets.validate("color_by")
+    def _validate_color_by(self, proposal: dict[str, Any]) -> str:
+        if proposal["value"] not in self._colorings:
+            raise traitlets.TraitError(f"color_by must be one of {list(self._colorings)}; got {proposal['value']!r}")
+        return proposal["value"]
+
+    @traitlets.validate("tool")
+    def _validate_tool(self, proposal: dict[str, Any]) -> str:
+        if proposal["value"] not in ("lasso", "box"):
+            raise traitlets.TraitError(f"tool must be 'lasso' or 'box'; got {proposal['value']!r}")
+        return proposal["value"]
+
+    def _on_color_by(self, _change: Any = None) -> None:
+        name = self.color_by
+        coding = color_codes(self._colorings[name], name, value_range=self._ranges.get(name))
+        names = self._category_names.get(name)
+        if coding["kind"] == "categorical":
+            cats = coding["categories"]
+            self.color_labels = [names[int(c)] if names and 0 <= int(c) < len(names) else str(c) for c in cats]
+        else:
+            self.color_labels = []
+        self.color_range = [float(v) for v in coding["range"]]
+        self.color_kind = coding["kind"]
+        self.codes = array_to_binary(coding["codes"], np.uint8)
+
+    def _on_lasso(self, _change: Any = None) -> None:
+        polygon = self.lasso
+        selection = points_in_polygon(self.points_2d, polygon) if len(polygon) >= 3 else np.zeros(0, dtype=np.int64)
+        self.n_selected = len(selection)
+        set_array_trait(self, "selection", selection)
+
+    def _on_hover(self, _change: Any = None) -> None:
+        i = self.hover
+        if not 0 <= i < self.n_points:
+            self.hover_text, self.hover_image = "", b""
+            return
+        parts = [f"#{i}"]
+        for name, values in self._colorings.items():
+            value = values[i]
+            shown = f"{value:.3g}" if np.issubdtype(values.dtype, np.floating) else str(value)
+            parts.append(f"{name}: {shown}")
+        if self._images is not None:
+            self.hover_image = encode_thumbnails(self._images.uint8([i]), self.thumbnail_size)[0]
+        self.hover_text = " · ".join(parts)
+
+    def select_box(self, x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+        """Select the points in the data-coordinate box (as the box tool does); returns selection."""
+        self.lasso = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
+        return self.selection
+
+    def clear_selection(self) -> None:
+        self.lasso = []

@@ -1,0 +1,105 @@
+"""LatentScatter in Python: projection, wire format, recolouring, selection, hover, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from spurwidgets.compute.projection import color_codes, points_in_polygon, project_2d
+from spurwidgets.widgets._base import binary_to_array
+from spurwidgets.widgets.latent_scatter import LatentScatter
+
+
+@pytest.fixture()
+def square() -> np.ndarray:
+    """A 3x3 grid of points 0..2 x 0..2 (index = 3 * row + column)."""
+    y, x = np.divmod(np.arange(9), 3)
+    return np.stack([x, y], axis=1).astype(np.float32)
+
+
+def test_points_in_polygon_uses_even_odd_rule(square):
+    triangle = [[-0.5, -0.5], [3.0, -0.5], [-0.5, 3.0]]  # x + y < 2.5
+    assert points_in_polygon(square, triangle).tolist() == [0, 1, 2, 3, 4, 6]
+    assert points_in_polygon(square, [[0, 0], [1, 1]]).tolist() == []
+
+
+def test_pca_projection_keeps_the_two_widest_directions():
+    rng = np.random.default_rng(0)
+    z = np.zeros((200, 3))
+    z[:, 0] = rng.normal(scale=5, size=200)
+    z[:, 2] = rng.normal(scale=2, size=200)
+    xy, titles = project_2d(z)
+    assert xy.shape == (200, 2) and xy.dtype == np.float32
+    assert abs(np.corrcoef(xy[:, 0], z[:, 0])[0, 1]) > 0.99
+    assert abs(np.corrcoef(xy[:, 1], z[:, 2])[0, 1]) > 0.99
+    assert titles[0].startswith("PC 1 (") and titles[1].startswith("PC 2 (")
+
+
+def test_two_d_points_pass_through_and_unknown_projection_is_refused(square):
+    assert np.array_equal(project_2d(square)[0], square)
+    with pytest.raises(ValueError, match="projection must be one of"):
+        project_2d(np.zeros((4, 3)), "tsne")
+
+
+def test_wire_format_is_nine_bytes_per_point(square):
+    w = LatentScatter(square, color=np.arange(9) % 2)
+    assert w.coords["dtype"] == "float32" and len(w.coords["buffer"]) == 9 * 8
+    assert w.codes["dtype"] == "uint8" and len(w.codes["buffer"]) == 9
+    assert np.array_equal(binary_to_array(w.coords), square)
+
+
+def test_switching_colouring_sends_new_codes_and_legend(square):
+    score = np.linspace(0, 1, 9)
+    w = LatentScatter(square, color={"cls": np.arange(9) % 3, "p": score}, category_names={"cls": ["a", "b", "c"]})
+    assert w.colorings == ["cls", "p"] and w.color_by == "cls"
+    assert w.color_kind == "categorical" and w.color_labels == ["a", "b", "c"]
+    w.color_by = "p"
+    assert w.color_kind == "continuous" and w.color_range == [0.0, 1.0] and w.color_labels == []
+    assert binary_to_array(w.codes).tolist() == [0, 32, 64, 96, 128, 159, 191, 223, 255]
+
+
+def test_color_ranges_fix_the_continuous_scale(square):
+    w = LatentScatter(square, color={"p": np.full(9, 0.5)}, color_ranges={"p": (0, 1)})
+    assert w.color_range == [0.0, 1.0] and set(binary_to_array(w.codes).tolist()) == {128}
+
+
+def test_box_selection_gives_exact_int64_indices(square):
+    w = LatentScatter(square)
+    seen = []
+    w.observe(lambda change: seen.append(change["new"].tolist()), "selection")
+    selection = w.select_box(0.5, -0.5, 2.5, 1.5)
+    assert selection.dtype == np.int64 and selection.tolist() == [1, 2, 4, 5]
+    assert w.n_selected == 4 and seen == [[1, 2, 4, 5]]
+    w.clear_selection()
+    assert w.selection.tolist() == [] and w.n_selected == 0
+
+
+def test_hover_gives_text_and_png_thumbnail(square):
+    images = np.zeros((9, 6, 6, 3), dtype=np.uint8)
+    w = LatentScatter(square, color={"p": np.linspace(0, 1, 9)}, images=images, thumbnail_size=24)
+    w.hover = 4
+    assert w.hover_text == "#4 · p: 0.5" and w.hover_image.startswith(b"\x89PNG")
+    w.hover = -1
+    assert w.hover_text == "" and w.hover_image == b""
+
+
+def test_bad_arguments_are_refused(square):
+    with pytest.raises(ValueError, match=r"color\['c'\] must have shape \(9,\)"):
+        LatentScatter(square, color={"c": np.zeros(8)})
+    with pytest.raises(ValueError, match="images has 2 entries but points has 9"):
+        LatentScatter(square, images=np.zeros((2, 4, 4, 3), dtype=np.uint8))
+    with pytest.raises(TypeError, match="unexpected keyword argument.*'colour'"):
+        LatentScatter(square, colour=np.zeros(9))
+    with pytest.raises(ValueError, match="colouring 'p' contains NaN"):
+        LatentScatter(square, color={"p": np.full(9, np.nan)})
+    with pytest.raises(ValueError, match="not in color"):
+        LatentScatter(square, color={"p": np.zeros(9)}, color_ranges={"q": (0, 1)})
+    w = LatentScatter(square, color={"p": np.zeros(9)})
+    with pytest.raises(Exception, match="color_by must be one of"):
+        w.color_by = "q"
+
+
+def test_categorical_codes_follow_sorted_distinct_values():
+    coding = color_codes(np.array([7, 3, 7, 9]), "c")
+    assert coding["kind"] == "categorical" and coding["codes"].tolist() == [1, 0, 1, 2]
+    assert coding["categories"].tolist() == [3, 7, 9]
