@@ -27,6 +27,13 @@ assert set(train.groups[least_spurious]) == {1, 2}  # the least spurious images 
 assert sorted(mid.minority_clusters_.tolist()) == [1, 3]
 assert 0.5 < probe_clusters.average_cluster_probability_ <= 1
 """,
+    "02_mid_your_model.ipynb": """
+assert data.class_names == ["0-4", "5-9"] and len(data) == 300
+assert mid.enrichment(groups, minority_groups) > 1.5
+worst = {name: sw.metrics.worst_group_accuracy(test.labels, predict(m, test), test.groups)
+         for name, m in {"original": model, "refit": refitted}.items()}
+assert worst["refit"] > worst["original"], worst
+""",
 }
 
 
