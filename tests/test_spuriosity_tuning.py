@@ -113,3 +113,12 @@ def test_negative_gaps_flag_the_high_spuriosity_images():
 def test_mismatched_head_is_refused():
     with pytest.raises(ValueError, match="train_features have 2 columns but the head reads 3"):
         tune_head((np.zeros((2, 3)), np.zeros(2)), *TRAIN, *VAL, device="cpu")
+
+
+def test_without_reaching_the_threshold_the_best_head_seen_is_returned():
+    result = tune_head(SHORTCUT_HEAD, *TRAIN, *VAL, n_per_class=20, lr=1e-4, max_epochs=2, device="cpu")
+    assert not result.stopped_early and result.epochs_run == 2
+    worst = [max(abs(g) for g in h["gaps"].values()) for h in result.history]
+    assert max(abs(g) for g in result.after["gaps"].values()) <= min([1.0, *worst])
+    if result.best_epoch == 0:
+        np.testing.assert_array_equal(result.weight, SHORTCUT_HEAD[0])

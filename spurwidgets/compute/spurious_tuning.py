@@ -114,6 +114,7 @@ class TuningResult:
     before: dict[str, Any]
     after: dict[str, Any]
     history: list[dict[str, Any]] = field(default_factory=list)
+    best_epoch: int = 0  # the epoch whose head is returned (0: the head given)
 
     def to_torch(self) -> nn.Linear:
         """The tuned head as a CPU nn.Linear."""
@@ -132,6 +133,7 @@ class TuningResult:
             "max_gap_before": max(self.before["gaps"].values()),
             "max_gap_after": max(self.after["gaps"].values()),
             "epochs": self.epochs_run,
+            "best_epoch": self.best_epoch,
             "stopped_early": self.stopped_early,
             "n_tuning_images": len(self.selected),
         }
@@ -176,7 +178,7 @@ def tune_head(
     n_per_class: int = 100,
     gap_threshold: float = 0.05,
     k: int = 10,
-    lr: float = 0.01,
+    lr: float = 0.003,
     weight_decay: float = 0.0,
     max_epochs: int = 100,
     n_bins: int = 10,
@@ -188,7 +190,8 @@ def tune_head(
 
     Each epoch is one full-batch Adam step on the tuning set; after each epoch the per-class
     spurious gaps on the validation set are measured and tuning stops once all are below
-    `gap_threshold`. `callback(record)` receives each epoch's record (for progress bars).
+    `gap_threshold` (that head is returned); if that never happens within `max_epochs`, the
+    head with the smallest worst |gap| seen is returned (`best_epoch`; 0 = unchanged). `callback(record)` receives each epoch's record (for progress bars).
     The head passed in is never modified.
     """
     weight, bias = _head_arrays(head)
@@ -221,6 +224,9 @@ def tune_head(
     optimizer = torch.optim.Adam([w, b], lr=lr, weight_decay=weight_decay)
     history: list[dict[str, Any]] = []
     stopped = _worst_gap(before["gaps"]) < gap_threshold
+    # Keep the head with the smallest worst |gap| seen (ties: higher accuracy): when the
+    # threshold is never met, tuning still never returns a head worse than one it passed.
+    best = (_worst_gap(before["gaps"]), -before["accuracy"], 0, weight.copy(), bias.copy())
     epoch = 0
     while not stopped and epoch < max_epochs:
         optimizer.zero_grad(set_to_none=True)
@@ -232,9 +238,8 @@ def tune_head(
         loss.backward()
         optimizer.step()
         epoch += 1
-        state = _evaluate(
-            w.detach().cpu().numpy(), b.detach().cpu().numpy(), val_features, val_labels, val_spuriosity, k, n_bins
-        )
+        current_w, current_b = w.detach().cpu().numpy().copy(), b.detach().cpu().numpy().copy()
+        state = _evaluate(current_w, current_b, val_features, val_labels, val_spuriosity, k, n_bins)
         record = {
             "epoch": epoch,
             "loss": float(loss.detach()),
@@ -245,9 +250,11 @@ def tune_head(
         if callback is not None:
             callback(record)
         stopped = _worst_gap(state["gaps"]) < gap_threshold
-    final_w, final_b = w.detach().cpu().numpy(), b.detach().cpu().numpy()
+        if stopped or (_worst_gap(state["gaps"]), -state["accuracy"]) < best[:2]:
+            best = (_worst_gap(state["gaps"]), -state["accuracy"], epoch, current_w, current_b)
+    _, _, best_epoch, final_w, final_b = best
     after = _evaluate(final_w, final_b, val_features, val_labels, val_spuriosity, k, n_bins)
-    return TuningResult(strategy, final_w, final_b, selected, epoch, bool(stopped), before, after, history)
+    return TuningResult(strategy, final_w, final_b, selected, epoch, bool(stopped), before, after, history, best_epoch)
 
 
 def compare_strategies(*args: Any, strategies: tuple[str, ...] = STRATEGIES, **kwargs: Any) -> dict[str, TuningResult]:
