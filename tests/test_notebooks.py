@@ -34,6 +34,15 @@ worst = {name: sw.metrics.worst_group_accuracy(test.labels, predict(m, test), te
          for name, m in {"original": model, "refit": refitted}.items()}
 assert worst["refit"] > worst["original"], worst
 """,
+    "03_spuriosity_rankings.ipynb": """
+import json, os
+assert json.load(open("annotations.json"))["annotations"]["0"] == {str(f): "spurious" for f in spurious[0]} | {
+    str(ranker.top_features_[0][2]): "core"}
+assert spurious == {0: ranker.top_features_[0][:2].tolist(), 1: ranker.top_features_[1][:2].tolist()}
+assert gaps == {0: 1.0, 1: 1.0}  # the model relies on colour: right on all high, wrong on all low
+assert set(val.groups[ranking[0][:10]]) == {1} and set(val.groups[ranking[1][:10]]) == {2}
+assert sorted(results) == ["low_spuriosity", "misclassified", "random"]
+""",
 }
 
 
