@@ -43,6 +43,14 @@ assert gaps == {0: 1.0, 1: 1.0}  # the model relies on colour: right on all high
 assert set(val.groups[ranking[0][:10]]) == {1} and set(val.groups[ranking[1][:10]]) == {2}
 assert sorted(results) == ["low_spuriosity", "misclassified", "random"]
 """,
+    "04_probe_clusters.ipynb": """
+assert pc.latent_.shape == (300, 2) and pc.probs_.shape == (300, 2)
+assert sorted(pc.cluster_classes_.tolist()) == [0, 1]
+assert pc.average_cluster_probability_ > 0.6  # the colour shortcut is visible to the probes
+assert max(scores.values()) >= 0.9  # an improved variant clusters the colour regions cleanly
+table = summarize_table1(results)
+assert list(table.columns) == ["2-D", "3-D"] and table.loc["published (paper)", "2-D"] == "52.7"
+""",
 }
 
 
