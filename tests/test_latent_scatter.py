@@ -103,3 +103,62 @@ def test_categorical_codes_follow_sorted_distinct_values():
     coding = color_codes(np.array([7, 3, 7, 9]), "c")
     assert coding["kind"] == "categorical" and coding["codes"].tolist() == [1, 0, 1, 2]
     assert coding["categories"].tolist() == [3, 7, 9]
+
+
+@pytest.fixture(scope="module")
+def fitted_clusters():
+    import torch
+    from torch import nn
+
+    from spurwidgets.compute.probe_clusters import ProbeClusters
+    from spurwidgets.datasets import solid_color_probes
+
+    model = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(3, 2))
+    with torch.no_grad():
+        model[2].weight.copy_(torch.tensor([[10.0, 0.0, -10.0], [-10.0, 0.0, 10.0]]))
+        model[2].bias.zero_()
+    probes = solid_color_probes(n=40, size=8, seed=0)
+    pc = ProbeClusters(3, 0, vae_params=dict(epochs=2, width=4), device="cpu").fit(model, probes)
+    return model, probes, pc
+
+
+def test_probe_explorer_shows_clusters_selection_and_traversal(fitted_clusters):
+    from spurwidgets.widgets.probe_explorer import SELECTION, ProbeExplorer
+
+    _, probes, pc = fitted_clusters
+    app = ProbeExplorer(probes=probes, clusters=pc, class_names=["red", "blue"], n_steps=5)
+    assert app.scatter.colorings == ["cluster", "p(red)", "p(blue)", "predicted class"]
+    assert app.scatter.color_labels == ["cluster 0 → red", "cluster 1 → blue"]
+    assert f"{100 * pc.average_cluster_probability_:.1f}%" in app.header.value
+    assert app.gallery_indices.tolist() == np.flatnonzero(pc.labels_ == 0).tolist()
+    assert bytes(app.gallery.value)[:4] == b"\x89PNG" and bytes(app.traversal.value)[:4] == b"\x89PNG"
+    xy = app.scatter.points_2d
+    app.scatter.select_box(xy[:, 0].min() - 1, xy[:, 1].min() - 1, float(np.median(xy[:, 0])), xy[:, 1].max() + 1)
+    assert app.choice.value == SELECTION
+    assert app.gallery_indices.tolist() == app.scatter.selection.tolist() and len(app.gallery_indices) > 0
+    assert app.caption.value.startswith(f"{len(app.gallery_indices)} selected probes")
+
+
+def test_probe_explorer_refuses_mismatched_inputs(fitted_clusters):
+    from spurwidgets.widgets.probe_explorer import ProbeExplorer
+
+    model, probes, pc = fitted_clusters
+    with pytest.raises(ValueError, match="clusters was fitted on 40 probes but probes has 10"):
+        ProbeExplorer(probes=probes[:10], clusters=pc)
+    with pytest.raises(ValueError, match="class_names has 3 names but the model has 2 classes"):
+        ProbeExplorer(probes=probes, clusters=pc, class_names=["a", "b", "c"])
+    with pytest.raises(ValueError, match="pass either model="):
+        ProbeExplorer(probes=probes)
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
+        ProbeExplorer(model, probes, latent=2)
+
+
+def test_category_colors_override_the_scheme_per_category(square):
+    w = LatentScatter(
+        square, color={"c": np.arange(9) % 2, "p": np.zeros(9)}, category_colors={"c": ["#FF0000", "#00ff00"]}
+    )
+    assert w.category_colors == ["#ff0000", "#00ff00"]
+    w.color_by = "p"
+    assert w.category_colors == []
+    with pytest.raises(ValueError, match="'#rrggbb' strings; got 'red'"):
+        LatentScatter(square, color={"c": np.arange(9) % 2}, category_colors={"c": ["red"]})

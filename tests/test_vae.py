@@ -79,3 +79,13 @@ def test_probes_of_wrong_shape_are_refused():
 def test_decode_with_wrong_latent_width_is_refused(fitted):
     with pytest.raises(ValueError, match=r"z must have shape \(N, 2\)"):
         fitted.decode(np.zeros((3, 5), dtype=np.float32))
+
+
+def test_traverse_varies_one_latent_axis_per_row(fitted):
+    grid = fitted.traverse(n_steps=5, span=2.0)
+    assert grid.shape == (2, 5, 28, 28, 3) and grid.dtype == np.uint8
+    middle = fitted.decode(np.zeros((1, 2), dtype=np.float32))[0]
+    assert np.array_equal(grid[0, 2], middle) and np.array_equal(grid[1, 2], middle)
+    assert np.array_equal(grid[1, 0], fitted.decode(np.array([[0.0, -2.0]], dtype=np.float32))[0])
+    with pytest.raises(ValueError, match=r"center must have 2 entries"):
+        fitted.traverse(center=[0.0, 0.0, 0.0])

@@ -222,3 +222,23 @@ class VAE:
         n = check_positive_int(n, "n")
         z = check_random_state(random_state).standard_normal((n, self.model_.mu.out_features)).astype(np.float32)
         return self.decode(z)
+
+    def traverse(self, center: Any = None, *, n_steps: int = 7, span: float = 2.0) -> np.ndarray:
+        """Decoded images along each latent axis: uint8 (latent_dim, n_steps, H, W, 3).
+
+        Row d varies latent coordinate d from center[d] - span to center[d] + span (prior
+        standard deviations) with the other coordinates fixed at `center` (default: zeros,
+        the prior mean) -- what each latent direction encodes.
+        """
+        check_is_fitted(self, "model_")
+        assert self.model_ is not None
+        dim = self.model_.mu.out_features
+        n_steps = check_positive_int(n_steps, "n_steps")
+        centre = np.zeros(dim, dtype=np.float32) if center is None else np.asarray(center, dtype=np.float32).reshape(-1)
+        if centre.shape != (dim,):
+            raise ValueError(f"center must have {dim} entries (latent_dim); got shape {centre.shape}")
+        offsets = np.linspace(-span, span, n_steps, dtype=np.float32)
+        z = np.repeat(centre[None, None, :], dim, axis=0).repeat(n_steps, axis=1)
+        z[np.arange(dim), :, np.arange(dim)] += offsets
+        images = self.decode(z.reshape(-1, dim))
+        return images.reshape(dim, n_steps, *images.shape[1:])

@@ -81,6 +81,12 @@ function lsRender({ model, el, guard }) {
     [s.mask, s.nSel] = lsInPolygon(s.xs, s.ys, model.get("lasso"));
     root.dataset.nSelected = s.nSel;
   }
+  function lsColors() {
+    const rgb = lsPaletteRGB(model.get("color_kind"));
+    const custom = model.get("color_kind") === "categorical" ? model.get("category_colors") || [] : [];
+    custom.forEach((hex, k) => { rgb[k] = lsHex(hex); });
+    return rgb;
+  }
   function pointSize() {
     const size = model.get("point_size");
     if (size > 0) return size;
@@ -92,7 +98,7 @@ function lsRender({ model, el, guard }) {
     const p = plot(), dpr = s.dpr;
     const w = Math.round(p.w * dpr), h = Math.round(p.h * dpr);
     const bg = lsParseColor(swCssVar(root, "--sw-bg", "#fff"));
-    const rgb = lsPaletteRGB(model.get("color_kind"));
+    const rgb = lsColors();
     const colors = new Uint32Array(rgb.map((c) => lsPack(c)));
     const dim = new Uint32Array(rgb.map((c) => lsPack(lsMix(c, bg, 0.78))));
     const img = ctx.createImageData(w, h);
@@ -148,7 +154,7 @@ function lsRender({ model, el, guard }) {
 
   function drawLegend() {
     legend.replaceChildren();
-    const rgb = lsPaletteRGB(model.get("color_kind"));
+    const rgb = lsColors();
     legend.append(swEl("div", "sw-ls-legend-title", model.get("color_by")));
     if (model.get("color_kind") === "continuous") {
       const [lo, hi] = model.get("color_range");
@@ -286,6 +292,7 @@ function lsRender({ model, el, guard }) {
     "change:color_kind": guard(() => { loadCodes(); drawLegend(); draw(); }),
     "change:color_labels": guard(drawLegend),
     "change:color_range": guard(drawLegend),
+    "change:category_colors": guard(() => { drawLegend(); draw(); }),
     "change:colorings": guard(drawLegend),
     "change:lasso": guard(() => { loadLasso(); draw(); }),
     "change:hover_image": guard(showTipContent),

@@ -21,13 +21,21 @@ from ..compute.validation import check_positive_int
 from ._base import SpurWidget, array_to_binary, css_source, encode_thumbnails, esm_source, set_array_trait
 
 
+def _check_hex(color: Any) -> str:
+    text = str(color)
+    if len(text) != 7 or text[0] != "#" or any(ch not in "0123456789abcdefABCDEF" for ch in text[1:]):
+        raise ValueError(f"category colours must be '#rrggbb' strings; got {color!r}")
+    return text.lower()
+
+
 class LatentScatter(SpurWidget):
     """Scatter of `points` (N, D); D > 2 is projected to 2-D by `projection` ("pca" or "umap").
 
     `color`: one array (N,) or a dict {name: array} of colourings, switched from a dropdown.
     Integer arrays are categories (legend), float arrays continuous (colour bar).
     `color_ranges`: {name: (lo, hi)} fixes a continuous colour scale (e.g. (0, 1) for a
-    probability); `category_names`: {name: [label of category 0, 1, ...]} names legend entries.
+    probability); `category_names`: {name: [label of category 0, 1, ...]} names legend entries;
+    `category_colors`: {name: ['#rrggbb' of category 0, 1, ...]} overrides the colour scheme.
     `images`: optional (N, H, W, 3) uint8 pictures (or anything ImageSource accepts); hovering
     a point then shows its thumbnail. Gestures: drag = lasso (or box, from the toolbar),
     Shift+drag = pan, wheel = zoom, double-click = reset view, Esc = clear the selection.
@@ -42,6 +50,9 @@ class LatentScatter(SpurWidget):
         sync=True
     )
     color_labels = traitlets.List(traitlets.Unicode(), help="legend label of each category code").tag(sync=True)
+    category_colors = traitlets.List(
+        traitlets.Unicode(), help="'#rrggbb' of each category code ([]: default scheme)"
+    ).tag(sync=True)
     color_range = traitlets.List(traitlets.Float(), default_value=[0.0, 1.0], help="[lo, hi] of the colour bar").tag(
         sync=True
     )
@@ -67,6 +78,7 @@ class LatentScatter(SpurWidget):
         projection: str = "pca",
         color_ranges: Mapping[str, Sequence[float]] | None = None,
         category_names: Mapping[str, Sequence[str]] | None = None,
+        category_colors: Mapping[str, Sequence[str]] | None = None,
         images: Any = None,
         thumbnail_size: int = 96,
         random_state: int | None = 0,
@@ -82,16 +94,19 @@ class LatentScatter(SpurWidget):
         self._colorings = self._check_colorings(color)
         self._ranges = dict(color_ranges or {})
         self._category_names = {k: [str(v) for v in names] for k, names in (category_names or {}).items()}
-        unknown = sorted((set(self._ranges) | set(self._category_names)) - set(self._colorings))
+        self._category_colors = {k: [_check_hex(c) for c in colors] for k, colors in (category_colors or {}).items()}
+        named = set(self._ranges) | set(self._category_names) | set(self._category_colors)
+        unknown = sorted(named - set(self._colorings))
         if unknown:
             raise ValueError(
-                f"color_ranges/category_names name colourings {unknown} that are not in color ({list(self._colorings)})"
+                f"color_ranges/category_names/category_colors name colourings {unknown} that are not in color "
+                f"({list(self._colorings)})"
             )
         self._images = None
         if images is not None:
             from ..compute.images import ImageSource
 
-            self._images = ImageSource(images, name="images")
+            self._images = images if isinstance(images, ImageSource) else ImageSource(images, name="images")
             if len(self._images) != self.n_points:
                 raise ValueError(
                     f"images has {len(self._images)} entries but points has {self.n_points}; expected one image per point"
@@ -101,10 +116,11 @@ class LatentScatter(SpurWidget):
         self.point_size = float(point_size)
         self.coords = array_to_binary(self.points_2d, np.float32)
         self.colorings = list(self._colorings)
+        self.color_by = self.colorings[0]
+        self._on_color_by()  # unguarded: a bad colouring raises here, at construction
         self.observe(self.guard(self._on_color_by), "color_by")
         self.observe(self.guard(self._on_lasso), "lasso")
         self.observe(self.guard(self._on_hover), "hover")
-        self.color_by = self.colorings[0]
 
     def _check_colorings(self, color: Any) -> dict[str, np.ndarray]:
         if color is None:
@@ -143,8 +159,11 @@ class LatentScatter(SpurWidget):
         if coding["kind"] == "categorical":
             cats = coding["categories"]
             self.color_labels = [names[int(c)] if names and 0 <= int(c) < len(names) else str(c) for c in cats]
+            colors = self._category_colors.get(name)
+            self.category_colors = [colors[int(c) % len(colors)] for c in cats] if colors else []
         else:
             self.color_labels = []
+            self.category_colors = []
         self.color_range = [float(v) for v in coding["range"]]
         self.color_kind = coding["kind"]
         self.codes = array_to_binary(coding["codes"], np.uint8)
