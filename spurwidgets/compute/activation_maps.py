@@ -175,3 +175,32 @@ def core_crops(
     boxes = np.array([core_box(m, threshold=threshold, expand=expand) for m in maps], dtype=np.int64)
     crops = [pic[t : t + h, left : left + w].copy() for pic, (t, left, h, w) in zip(pictures, boxes)]
     return crops, boxes
+
+
+def feature_visuals(
+    model: nn.Module | None,
+    images: Any,
+    feature: int,
+    *,
+    layer: str | None = "features",
+    attack: bool = True,
+    attack_steps: int = 10,
+    device: Any = "auto",
+) -> dict[str, np.ndarray | None]:
+    """What a feature card shows for some images: pictures, heatmap overlays, attacked pictures.
+
+    `layer` names a conv module whose channel `feature` is the feature (SmallCNN: "features");
+    `layer=None` uses input-gradient maps of the penultimate feature instead. Without a model
+    only the pictures are returned ("heatmaps" and "attacks" are None).
+    """
+    source = ImageSource(images)
+    pictures = source.uint8(np.arange(len(source)))
+    if model is None:
+        return {"pictures": pictures, "heatmaps": None, "attacks": None}
+    floats = source.float_images(np.arange(len(source)))
+    if layer is not None:
+        heat = activation_maps(model, floats, feature, layer=layer, device=device)
+    else:
+        heat = gradient_maps(model, floats, feature, device=device)
+    attacked = feature_attack(model, floats, feature, steps=attack_steps, device=device)[0] if attack else None
+    return {"pictures": pictures, "heatmaps": overlay(pictures, heat), "attacks": attacked}

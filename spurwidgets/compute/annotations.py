@@ -8,7 +8,7 @@ overwritten: a copy is kept next to it and the error says where.
 File format (version 1)::
 
     {"version": 1, "n_classes": 2, "n_features": 32,
-     "annotations": {"0": {"7": "spurious", "3": "core"}, "1": {}}}
+     "annotations": {"0": {"7": "spurious", "3": "core"}}}
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ class AnnotationStore:
             "n_classes": self.n_classes,
             "n_features": self.n_features,
             "annotations": {
-                str(c): {str(f): lab for f, lab in sorted(fs.items())} for c, fs in sorted(self._labels.items())
+                str(c): {str(f): lab for f, lab in sorted(fs.items())} for c, fs in sorted(self._labels.items()) if fs
             },
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,84 @@
+// Drawing of one feature card (shared by FeatureCard and SpuriosityExplorer; no exports:
+// `esm_source` prepends this file to the widget's own module).
+//
+// card: {cls, feature, title, importance, top, bottom, top_heat, bottom_heat, top_attack,
+//        top_values, bottom_values} (image lists are PNG bytes)
+// options: {annotation, view, onAnnotate(label | ""), onView(view)}
+// Returns {node, dispose}; dispose revokes the object URLs.
+
+const SW_FC_VIEWS = [
+  ["images", "images"],
+  ["heatmaps", "heatmaps"],
+  ["attacks", "feature attack"],
+];
+
+function swFcImages(list, values, urls, caption) {
+  const row = swEl("div", "sw-fc-row");
+  (list || []).forEach((bytes, i) => {
+    const cell = swEl("figure", "sw-fc-cell");
+    const img = swEl("img", "sw-fc-img");
+    const url = swImageUrl(bytes);
+    urls.push(url);
+    img.src = url;
+    img.alt = `${caption} ${i + 1}`;
+    cell.append(img);
+    if (values && values[i] !== undefined) cell.append(swEl("figcaption", "sw-fc-value", values[i].toFixed(2)));
+    row.append(cell);
+  });
+  return row;
+}
+
+function swFeatureCard(card, options) {
+  const urls = [];
+  const node = swEl("div", "sw-fc");
+  node.dataset.feature = String(card.feature);
+  node.dataset.cls = String(card.cls);
+  const annotation = options.annotation || "";
+  if (annotation) node.classList.add(`sw-fc-${annotation}`);
+
+  const head = swEl("div", "sw-fc-head");
+  head.append(swEl("span", "sw-fc-title", card.title || `feature ${card.feature}`));
+  head.append(swEl("span", "sw-fc-importance", `importance ${Number(card.importance).toFixed(3)}`));
+  node.append(head);
+
+  const toolbar = swEl("div", "sw-fc-toolbar");
+  const views = swEl("div", "sw-fc-seg sw-fc-views");
+  const hasHeat = (card.top_heat || []).length > 0;
+  const hasAttack = (card.top_attack || []).length > 0;
+  for (const [value, text] of SW_FC_VIEWS) {
+    const button = swEl("button", "sw-button sw-fc-view", text);
+    button.dataset.view = value;
+    button.disabled = (value === "heatmaps" && !hasHeat) || (value === "attacks" && !hasAttack);
+    if (value === "heatmaps" && !hasHeat) button.title = "pass model= to see where the feature fires";
+    button.setAttribute("aria-pressed", String(options.view === value));
+    button.addEventListener("click", () => options.onView(value));
+    views.append(button);
+  }
+  const marks = swEl("div", "sw-fc-seg sw-fc-marks");
+  for (const label of ["core", "spurious"]) {
+    const button = swEl("button", `sw-button sw-fc-mark sw-fc-mark-${label}`, label);
+    button.dataset.label = label;
+    button.setAttribute("aria-pressed", String(annotation === label));
+    button.title = annotation === label ? "click again to remove the annotation" : `mark this feature ${label}`;
+    button.addEventListener("click", () => options.onAnnotate(annotation === label ? "" : label));
+    marks.append(button);
+  }
+  toolbar.append(views, marks);
+  node.append(toolbar);
+
+  const view = options.view === "heatmaps" && hasHeat ? "heatmaps" : options.view === "attacks" && hasAttack ? "attacks" : "images";
+  const top = view === "heatmaps" ? card.top_heat : view === "attacks" ? card.top_attack : card.top;
+  const bottom = view === "heatmaps" ? card.bottom_heat : card.bottom;
+  const topLabel = view === "attacks" ? "most activating, after a feature attack" : "most activating";
+  node.append(swEl("div", "sw-fc-label", topLabel));
+  node.append(swFcImages(top, card.top_values, urls, "most activating"));
+  node.append(swEl("div", "sw-fc-label", "least activating"));
+  node.append(swFcImages(bottom, card.bottom_values, urls, "least activating"));
+  return {
+    node,
+    dispose() {
+      urls.forEach((u) => URL.revokeObjectURL(u));
+      node.remove();
+    },
+  };
+}
