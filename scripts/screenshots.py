@@ -1,0 +1,177 @@
+"""Regenerate docs/img/*.png: each main widget rendered by a real headless Chromium.
+
+    .venv/bin/python scripts/screenshots.py              # all widgets available in this checkout
+    .venv/bin/python scripts/screenshots.py --only logit_curve latent_scatter
+
+How: a temporary notebook builds each widget on the teaching data (coloured digits, a small
+CNN trained in seconds) inside a box tagged `sw-shot-<name>`; Voilà serves it on 127.0.0.1
+(a real kernel and the real widget manager, as a user sees it); Playwright drives Debian's
+Chromium and screenshots each tagged box. A widget whose module is not importable is
+skipped with a message, so the script works while the package grows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parent.parent
+OUT = REPO / "docs" / "img"
+CHROMIUM = os.environ.get("SPURWIDGETS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+
+SETUP = """
+import numpy as np, ipywidgets
+import spurwidgets as sw
+from spurwidgets.datasets import colored_digits, solid_color_probes
+from spurwidgets.models import SmallCNN, train_classifier
+train = colored_digits("train", correlation=0.95)
+val = colored_digits("val")
+model = train_classifier(SmallCNN(n_classes=2, random_state=0), train, epochs=8, seed=0, progress=False)
+fs = sw.extract(model, train)
+def widget_class(name):
+    # `spurwidgets.widgets.<name>` when exported, else found in the widget modules directly.
+    import importlib, pkgutil, spurwidgets.widgets as pkg
+    if hasattr(pkg, name):
+        return getattr(pkg, name)
+    for info in pkgutil.iter_modules(pkg.__path__):
+        module = importlib.import_module(f"spurwidgets.widgets.{info.name}")
+        if hasattr(module, name):
+            return getattr(module, name)
+    raise ImportError(f"no widget class {name} in spurwidgets.widgets")
+def shot(name, widget):
+    return ipywidgets.Box([widget], layout=ipywidgets.Layout(width="920px")).add_class(f"sw-shot-{name}")
+"""
+
+# name -> code whose last line displays shot(name, widget); each runs in its own try block.
+WIDGETS = {
+    "logit_curve": """
+LogitCurve = widget_class("LogitCurve")
+curve = LogitCurve(fs.logits, labels=train.labels, class_index=1, class_names=train.class_names, window=(-2.0, 2.0))
+display(shot("logit_curve", curve))
+""",
+    "cluster_gallery": """
+ClusterGallery = widget_class("ClusterGallery")
+mid = sw.MID(quantile=0.15, n_clusters=2, random_state=0).fit(fs.features, fs.logits, train.labels)
+gallery = ClusterGallery(train.images[mid.window_], mid.window_clusters_)
+display(shot("cluster_gallery", gallery))
+""",
+    "latent_scatter": """
+LatentScatter = widget_class("LatentScatter")
+probes = solid_color_probes(n=400, size=28, seed=0)
+pc = sw.ProbeClusters(latent_dim=2, random_state=0, vae_params={"epochs": 10}).fit(model, probes)
+scatter = LatentScatter(pc.latent_, color={"p(class 1)": pc.probs_[:, 1], "cluster": pc.labels_},
+                        color_ranges={"p(class 1)": (0, 1)}, images=probes)
+display(shot("latent_scatter", scatter))
+""",
+    "feature_card": """
+FeatureCard = widget_class("FeatureCard")
+ranker = sw.SpuriosityRanker(n_features=3).fit(fs.features, train.labels, model.fc)
+card = FeatureCard(ranker, 0, int(ranker.top_features_[0][0]), train, model=model, features=fs.features)
+display(shot("feature_card", card))
+""",
+    "mid_explorer": """
+explorer = sw.MIDExplorer(model, train, train.labels, groups=train.groups)
+display(shot("mid_explorer", explorer))
+""",
+    "spuriosity_explorer": """
+sexplorer = sw.SpuriosityExplorer(model, train, val)
+display(shot("spuriosity_explorer", sexplorer))
+""",
+    "probe_explorer": """
+pexplorer = sw.ProbeExplorer(model, solid_color_probes(n=400, size=28, seed=0), latent_dim=2, random_state=0)
+display(shot("probe_explorer", pexplorer))
+""",
+}
+
+
+def _cell(code: str, name: str) -> str:
+    body = "\n".join("    " + line for line in code.strip().splitlines())
+    return f"try:\n{body}\nexcept Exception as error:\n    print('SKIPPED {name}:', type(error).__name__, error)"
+
+
+def build_notebook(names: list[str], path: Path) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(SETUP)] + [nbformat.v4.new_code_cell(_cell(WIDGETS[n], n)) for n in names]
+    nbformat.write(nb, path)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="*", choices=sorted(WIDGETS), help="widgets to shoot (default all)")
+    parser.add_argument("--out", default=str(OUT), help="output folder (default docs/img)")
+    parser.add_argument("--theme", choices=["light", "dark"], default="light")
+    args = parser.parse_args()
+    names = args.only or list(WIDGETS)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        build_notebook(names, tmp_path / "shots.ipynb")
+        env = dict(os.environ)
+        for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
+            env[var] = str(tmp_path / var.lower())
+        port = _free_port()
+        log = (tmp_path / "voila.log").open("w")
+        server = subprocess.Popen(
+            [sys.executable, "-m", "voila", "shots.ipynb", "--no-browser", f"--port={port}",
+             "--Voila.ip=127.0.0.1", f"--theme={args.theme}"],
+            cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            for _ in range(300):
+                with socket.socket() as s:
+                    if s.connect_ex(("127.0.0.1", port)) == 0:
+                        break
+                time.sleep(0.2)
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+                page = browser.new_page(viewport={"width": 1000, "height": 900}, device_scale_factor=2)
+                page.goto(f"http://127.0.0.1:{port}/", timeout=600_000)
+                page.wait_for_load_state("networkidle", timeout=600_000)
+                for text in page.locator("pre").all_inner_texts():
+                    if "SKIPPED" in text:
+                        print(text.strip())
+                written = []
+                for name in names:
+                    box = page.locator(f".sw-shot-{name}")
+                    if box.count() == 0:
+                        continue
+                    box.first.scroll_into_view_if_needed()
+                    page.wait_for_timeout(800)  # let canvases draw after layout
+                    target = out / f"{name}.png"
+                    box.first.screenshot(path=str(target))
+                    written.append(target)
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+            log.close()
+        for target in written:
+            print(f"wrote {target.relative_to(REPO) if target.is_relative_to(REPO) else target}")
+        missing = sorted(set(names) - {t.stem for t in written})
+        if missing:
+            print("not rendered:", ", ".join(missing), f"(voila log: see {tmp_path}/voila.log while running)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
