@@ -34,7 +34,8 @@ def project_2d(points: Any, method: str = "pca", *, random_state: int | None = 0
         import umap
 
         n_neighbors = max(2, min(15, n - 1))
-        embedding = umap.UMAP(n_components=2, n_neighbors=n_neighbors, random_state=random_state).fit_transform(points)
+        reducer = umap.UMAP(n_components=2, n_neighbors=n_neighbors, random_state=random_state, n_jobs=1)
+        embedding = reducer.fit_transform(points)
         return np.asarray(embedding, dtype=np.float32), ["UMAP 1", "UMAP 2"]
     centred = points - points.mean(axis=0)
     _, singular, vt = np.linalg.svd(centred, full_matrices=False)
