@@ -108,3 +108,17 @@ def test_predict_checks_feature_width():
     head = refit_head(x, y, device="cpu")
     with pytest.raises(ValueError, match="features has 3 columns but the head was fitted on 8"):
         head.predict(x[:, :3])
+
+
+@pytest.mark.parametrize("solver", ["torch", "scipy"])
+def test_both_solvers_reach_the_sklearn_optimum(solver):
+    x, y = _data(k=3)
+    head = refit_head(x, y, C=0.5, device="cpu", solver=solver, tol=1e-6)
+    reference = LogisticRegression(C=0.5, tol=1e-8, max_iter=2000).fit(x, y)
+    np.testing.assert_allclose(head.coef_, reference.coef_, atol=2e-3)
+
+
+def test_unknown_solver_is_refused():
+    x, y = _data()
+    with pytest.raises(ValueError, match="solver must be 'auto', 'torch' or 'scipy'; got 'newton'"):
+        refit_head(x, y, solver="newton")

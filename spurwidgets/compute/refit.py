@@ -115,6 +115,7 @@ def _solve(
     init: tuple[torch.Tensor, torch.Tensor] | None,
     max_iter: int,
     tol: float,
+    solver: str = "scipy",
 ) -> tuple[torch.Tensor, torch.Tensor, int]:
     """Minimise mean(w * logloss) + ||W||^2 / (2 C N) with L-BFGS; returns (W, b, iterations)."""
     n, d = x.shape
@@ -142,26 +143,51 @@ def _solve(
             total = shifted.sum(1, keepdim=True)
             losses = (top + torch.log(total))[:, 0] - (scores * onehot).sum(1)
             residual = (shifted / total - onehot) * w_over_n[:, None]
-        loss = (losses * w_over_n).sum() + 0.5 * ridge * (weight * weight).sum()
+        loss = (losses * w_over_n).double().sum() + 0.5 * ridge * (weight * weight).sum().double()
         weight.grad = residual.T @ x + ridge * weight
         bias.grad = residual.sum(0)
         return loss
 
-    optimizer = torch.optim.LBFGS(
-        [weight, bias],
-        lr=1.0,
-        max_iter=max_iter,
-        history_size=20,
-        tolerance_grad=tol,
-        tolerance_change=1e-9,
-        line_search_fn="strong_wolfe",
+    if solver == "torch":  # everything on the device (best on GPU: no host round trips)
+        optimizer = torch.optim.LBFGS(
+            [weight, bias],
+            lr=1.0,
+            max_iter=max_iter,
+            history_size=20,
+            tolerance_grad=tol,
+            tolerance_change=1e-9,
+            line_search_fn="strong_wolfe",
+        )
+        optimizer.step(closure)
+        n_iter = int(optimizer.state[optimizer._params[0]].get("n_iter", 0))
+        return weight.detach(), bias.detach(), n_iter
+    # "scipy": SciPy's compiled L-BFGS-B drives the float32 torch loss/gradient; the
+    # per-iteration bookkeeping then costs microseconds instead of ~100 small torch ops.
+    from scipy.optimize import minimize
+
+    shape_w = weight.shape
+
+    def fun(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        flat = torch.from_numpy(theta.astype(np.float32)).to(x.device)
+        weight.copy_(flat[: weight.numel()].view(shape_w))
+        bias.copy_(flat[weight.numel() :])
+        loss = closure()
+        grad = torch.cat([weight.grad.reshape(-1), bias.grad.reshape(-1)])  # type: ignore[union-attr]
+        return float(loss), grad.double().cpu().numpy()
+
+    theta0 = torch.cat([weight.reshape(-1), bias.reshape(-1)]).double().cpu().numpy()
+    result = minimize(
+        fun,
+        theta0,
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": max_iter, "maxls": 50, "gtol": tol, "ftol": 64 * np.finfo(float).eps, "maxcor": 20},
     )
-    optimizer.step(closure)
-    n_iter = int(optimizer.state[optimizer._params[0]].get("n_iter", 0))
-    return weight.detach(), bias.detach(), n_iter
+    final = torch.from_numpy(result.x.astype(np.float32)).to(x.device)
+    return final[: weight.numel()].view(shape_w).clone(), final[weight.numel() :].clone(), int(result.nit)
 
 
-def _fit_arrays(features, labels, weights, C, device, init=None, max_iter=200, tol=1e-5):
+def _fit_arrays(features, labels, weights, C, device, init=None, max_iter=200, tol=1e-5, solver="scipy"):
     """Fit on validated NumPy arrays; labels already encoded to 0..K-1."""
     n_classes = int(labels.max()) + 1
     n_out = 1 if n_classes == 2 else n_classes
@@ -174,7 +200,7 @@ def _fit_arrays(features, labels, weights, C, device, init=None, max_iter=200, t
     mean = (w[:, None] * x).sum(0) / w.sum()
     if init is not None:
         init = (init[0], init[1] + init[0] @ mean)
-    weight, bias, n_iter = _solve(x - mean, y, w, n_out, float(C), init, max_iter, tol)
+    weight, bias, n_iter = _solve(x - mean, y, w, n_out, float(C), init, max_iter, tol, solver)
     return weight, bias - weight @ mean, n_iter
 
 
@@ -200,6 +226,7 @@ def refit_head(
     max_iter: int = 200,
     tol: float = 1e-5,
     validation_fraction: float = 0.2,
+    solver: str = "auto",
 ) -> LinearHead:
     """Fit an L2-regularised logistic-regression head on `features` (N, D).
 
@@ -212,6 +239,9 @@ def refit_head(
         groups are given), warm-starting each fit from the previous one, then refit on all.
     random_state: seeds the validation split of C="auto" (the fit itself is deterministic).
     device: "auto" (CUDA when present), "cpu", "cuda" or a torch.device; float32 throughout.
+    tol: stop when the largest gradient entry of the (1/N-scaled) objective is below tol.
+    solver: "auto" ("torch" on CUDA, "scipy" on CPU), "torch" (torch.optim.LBFGS, all on
+        the device) or "scipy" (SciPy's L-BFGS-B driving the float32 torch loss/gradient).
     """
     features = check_features(features)
     raw_labels = check_labels(labels, "labels", n=len(features))
@@ -234,18 +264,22 @@ def refit_head(
         weights = weights * extra
     weights = (weights / weights.mean()).astype(np.float32)
     device = resolve_device(device)
+    if solver not in ("auto", "torch", "scipy"):
+        raise ValueError(f"solver must be 'auto', 'torch' or 'scipy'; got {solver!r}")
+    if solver == "auto":
+        solver = "torch" if device.type == "cuda" else "scipy"
 
     if C == "auto":
         C, init = _select_C(
-            features, encoded, weights, group_ids, random_state, device, max_iter, tol, validation_fraction
+            features, encoded, weights, group_ids, random_state, device, max_iter, tol, validation_fraction, solver
         )
     else:
         init = None
-    weight, bias, n_iter = _fit_arrays(features, encoded, weights, C, device, init, max_iter, tol)
+    weight, bias, n_iter = _fit_arrays(features, encoded, weights, C, device, init, max_iter, tol, solver)
     return LinearHead(weight.cpu().numpy(), bias.cpu().numpy(), classes, n_iter=n_iter, C=float(C))
 
 
-def _select_C(features, encoded, weights, group_ids, random_state, device, max_iter, tol, validation_fraction):
+def _select_C(features, encoded, weights, group_ids, random_state, device, max_iter, tol, validation_fraction, solver):
     """Warm-started grid search over C_GRID on a stratified validation split."""
     rng = check_random_state(random_state)
     strata = encoded if group_ids is None else group_ids * (encoded.max() + 1) + encoded
@@ -260,7 +294,9 @@ def _select_C(features, encoded, weights, group_ids, random_state, device, max_i
     best = (-np.inf, C_GRID[0], None)
     init = None
     for c in C_GRID:
-        weight, bias, _ = _fit_arrays(features[train], encoded[train], weights[train], c, device, init, max_iter, tol)
+        weight, bias, _ = _fit_arrays(
+            features[train], encoded[train], weights[train], c, device, init, max_iter, tol, solver
+        )
         init = (weight, bias)
         scores = torch.addmm(bias, x_val, weight.T)
         pred = ((scores[:, 0] > 0).long() if scores.shape[1] == 1 else scores.argmax(1)).cpu().numpy()
