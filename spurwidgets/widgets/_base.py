@@ -1,0 +1,153 @@
+"""Helpers shared by every spurwidgets widget.
+
+- `SpurWidget`: anywidget base class with an `error` trait (shown by the JS as a red banner
+  and logged), strict keyword arguments (a typo raises TypeError instead of being ignored),
+  `guard(callback)` to run Python callbacks so that their exceptions become visible in the
+  widget, and logging of errors the JS reports from the browser.
+- Binary helpers: `array_to_binary` turns an array into `{"dtype", "shape", "buffer"}` (the
+  buffer travels as a binary comm frame, never as a JSON list); `binary_to_array` inverts it.
+- `encode_thumbnails(images, size)`: uint8 (k, H, W, 3) pictures -> PNG bytes at display size.
+
+Sharing JS helpers without a bundler or CDN
+-------------------------------------------
+`_common.js` holds plain functions (no `export`s), e.g. `swArray(obj)` (a `{dtype, shape,
+buffer}` trait as a typed array; copies when the DataView is unaligned), `swCssVar(el, name,
+fallback)`, `swErrorBanner(model, el)`, `swDebounce`, `swSafeRender`. `esm_source("x.js")`
+returns the text of `_common.js` followed by `x.js`, so every widget's `_esm` is ONE self-
+contained ES module in which the helpers are ordinary top-level functions. A widget file
+therefore uses the helpers without importing them and exports `default { render }` itself.
+`css_source("x.css")` likewise prepends `_common.css` (the banner and theme variables).
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import logging
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import numpy as np
+import traitlets
+
+logger = logging.getLogger("spurwidgets")
+HERE = Path(__file__).resolve().parent
+
+# ipywidgets' own traits that users may legitimately pass (layout=..., tooltip=...).
+_ALLOWED_BASE_KWARGS = {"layout", "tabbable", "tooltip"}
+
+
+def _read(name: str) -> str:
+    return (HERE / name).read_text(encoding="utf-8")
+
+
+def esm_source(*files: str) -> str:
+    """One ES module: `_common.js` followed by the given widget files (see module docstring)."""
+    return "\n".join(_read(name) for name in ("_common.js", *files))
+
+
+def css_source(*files: str) -> str:
+    """`_common.css` followed by the given widget stylesheets."""
+    return "\n".join(_read(name) for name in ("_common.css", *files))
+
+
+def check_kwargs(widget_name: str, kwargs: dict[str, Any], allowed: set[str] = _ALLOWED_BASE_KWARGS) -> None:
+    """Reject unknown keyword arguments, naming them and what is accepted."""
+    unknown = sorted(set(kwargs) - allowed)
+    if unknown:
+        raise TypeError(
+            f"{widget_name}() got unexpected keyword argument(s) {', '.join(map(repr, unknown))}; "
+            f"see help({widget_name}) for the accepted arguments"
+        )
+
+
+def array_to_binary(array: Any, dtype: Any = None) -> dict[str, Any]:
+    """`{"dtype", "shape", "buffer"}` with a little-endian C-contiguous buffer (bytes)."""
+    arr = np.asarray(array, dtype=dtype)
+    arr = np.ascontiguousarray(arr.astype(arr.dtype.newbyteorder("<"), copy=False))
+    return {"dtype": arr.dtype.name, "shape": list(arr.shape), "buffer": arr.tobytes()}
+
+
+def binary_to_array(value: dict[str, Any]) -> np.ndarray:
+    """Inverse of `array_to_binary` (accepts bytes, bytearray or memoryview buffers)."""
+    buffer = value["buffer"]
+    return np.frombuffer(bytes(buffer), dtype=np.dtype(value["dtype"]).newbyteorder("<")).reshape(value["shape"])
+
+
+def encode_thumbnails(images: np.ndarray, size: int, fmt: str = "PNG") -> list[bytes]:
+    """uint8 pictures (k, H, W, 3) -> one PNG (or WebP) per picture, longest side `size` px.
+
+    Small images (28 px digits) are upscaled with nearest neighbour so pixels stay crisp;
+    larger ones are downscaled with a smoothing filter.
+    """
+    from PIL import Image
+
+    images = np.asarray(images)
+    if images.ndim != 4 or images.shape[-1] != 3 or images.dtype != np.uint8:
+        raise ValueError(f"images must be uint8 (k, H, W, 3); got shape {images.shape} and dtype {images.dtype}")
+    out = []
+    for picture in images:
+        image = Image.fromarray(picture)
+        h, w = picture.shape[:2]
+        scale = size / max(h, w)
+        new_size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        if new_size != (w, h):
+            resample = Image.Resampling.NEAREST if scale > 1 else Image.Resampling.LANCZOS
+            image = image.resize(new_size, resample)
+        buf = io.BytesIO()
+        image.save(buf, format=fmt, **({"optimize": False, "compress_level": 1} if fmt == "PNG" else {"quality": 85}))
+        out.append(buf.getvalue())
+    return out
+
+
+def set_array_trait(obj: traitlets.HasTraits, name: str, value: np.ndarray) -> None:
+    """Assign a numpy array trait only when it changed (traitlets cannot compare arrays)."""
+    old = getattr(obj, name)
+    if isinstance(old, np.ndarray) and old.shape == value.shape and np.array_equal(old, value):
+        return
+    setattr(obj, name, value)
+
+
+class SpurWidget(anywidget.AnyWidget):
+    """Base of every spurwidgets widget: visible errors and strict keyword arguments."""
+
+    error = traitlets.Unicode("", help="Last error from a Python callback; shown as a red banner").tag(sync=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        check_kwargs(type(self).__name__, kwargs)
+        super().__init__(**kwargs)
+        self.js_errors: list[str] = []
+        self.on_msg(self._handle_js_message)
+
+    def guard(self, callback: Callable[..., Any]) -> Callable[..., Any]:
+        """Wrap a callback so an exception shows in the widget (and the log) instead of vanishing."""
+
+        @functools.wraps(callback)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            try:
+                result = callback(*args, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - shown to the user, logged with traceback
+                self.report_error(exc)
+                return None
+            if self.error:  # the latest action worked: the old message no longer applies
+                self.clear_error()
+            return result
+
+        return guarded
+
+    def report_error(self, exc: BaseException) -> None:
+        """Show `exc` in the widget's banner and log it with its traceback."""
+        logger.error("%s callback failed:\n%s", type(self).__name__, "".join(traceback.format_exception(exc)))
+        self.error = f"{type(exc).__name__}: {exc}"
+
+    def clear_error(self) -> None:
+        self.error = ""
+
+    def _handle_js_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if isinstance(content, dict) and content.get("kind") == "js-error":
+            message = str(content.get("message", ""))
+            self.js_errors.append(message)
+            logger.error("%s: error in the browser: %s", type(self).__name__, message)

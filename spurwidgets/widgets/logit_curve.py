@@ -1,0 +1,166 @@
+"""LogitCurve: the sorted logit curve with a draggable window over logit values.
+
+The browser never receives the N logits. Python sorts them once and sends a per-column
+envelope (min/max of each of <= 2048 rank columns, float32 binary) and per-column label
+counts, so the widget state stays under 64 KB for any N. The window (lo, hi) is one trait,
+synced both ways; `selection` (exact int64 indices, ascending) is computed in Python with
+`searchsorted` on the sorted logits whenever the window changes (the JS debounces drags).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import traitlets
+
+from ..compute.validation import check_labels, check_logits, check_positive_int, check_window
+from ._base import SpurWidget, array_to_binary, css_source, esm_source, set_array_trait
+
+MAX_COLUMNS = 2048
+MAX_LEGEND_CLASSES = 8  # more classes are summed into "other" for the per-column counts
+STATE_BUDGET = 48_000  # bytes for envelope + counts; the rest of the state is small
+
+
+def sorted_envelope(sorted_values: np.ndarray, n_columns: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column (min, max) of a sorted curve split into `n_columns` rank ranges.
+
+    Returns (envelope float32 (n_columns, 2), edges int64 (n_columns + 1,)): column c holds
+    ranks edges[c] .. edges[c+1]-1; as the values are sorted, its min/max are its end points.
+    """
+    n = len(sorted_values)
+    edges = (np.arange(n_columns + 1, dtype=np.int64) * n) // n_columns
+    envelope = np.stack([sorted_values[edges[:-1]], sorted_values[edges[1:] - 1]], axis=1)
+    return envelope.astype(np.float32), edges
+
+
+def column_label_counts(sorted_codes: np.ndarray, edges: np.ndarray, n_codes: int) -> np.ndarray:
+    """uint32 (n_columns, n_codes): how many samples of each label code fall in each column."""
+    n_columns = len(edges) - 1
+    column_of_rank = np.repeat(np.arange(n_columns, dtype=np.int64), np.diff(edges))
+    flat = np.bincount(column_of_rank * n_codes + sorted_codes, minlength=n_columns * n_codes)
+    return flat.reshape(n_columns, n_codes).astype(np.uint32)
+
+
+class LogitCurve(SpurWidget):
+    """Sorted logit curve; drag/resize/draw a window over logit values to select samples.
+
+    `LogitCurve(logits, labels=None, window=None, class_index=0, class_names=None, height=260)`.
+    `logits` is (N,) or (N, C); `class_index` picks the column to sort. `window=None` starts
+    with the symmetric window around 0 holding the 15 % of samples with smallest |logit|.
+    Gestures: drag the band to move it, drag its top/bottom edge to resize, drag on empty
+    space to draw a new one; arrow keys Up/Down move it, Left/Right narrow/widen it
+    (Shift: 10x steps). `w.observe(callback, "selection")` follows the window.
+    """
+
+    window = traitlets.Tuple(traitlets.Float(), traitlets.Float(), default_value=(0.0, 0.0),
+                             help="(lo, hi) logit window, lo <= hi, synced both ways").tag(sync=True)
+    envelope = traitlets.Dict(help="float32 (columns, 2) min/max of the sorted curve per rank column").tag(sync=True)
+    label_counts = traitlets.Dict(help="uint32 (columns, classes) label counts per rank column").tag(sync=True)
+    label_names = traitlets.List(traitlets.Unicode(), help="legend names of the label_counts classes").tag(sync=True)
+    n_samples = traitlets.Int(0, help="N, the number of samples on the curve").tag(sync=True)
+    count = traitlets.Int(0, help="exact number of samples in the window").tag(sync=True)
+    class_counts = traitlets.List(traitlets.Int(), help="exact per-legend-class counts in the window").tag(sync=True)
+    y_label = traitlets.Unicode("logit", help="y-axis title").tag(sync=True)
+    height = traitlets.Int(260, help="canvas height in CSS pixels").tag(sync=True)
+    selection = traitlets.Any(help="int64 indices (ascending) of samples in the window (Python only)")
+
+    _esm = esm_source("logit_curve.js")
+    _css = css_source("logit_curve.css")
+
+    def __init__(
+        self,
+        logits: Any,
+        labels: Any = None,
+        window: Any = None,
+        *,
+        class_index: int = 0,
+        class_names: Any = None,
+        height: int = 260,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.selection = np.zeros(0, dtype=np.int64)
+        all_logits = check_logits(logits)
+        n_classes = all_logits.shape[1]
+        class_index = check_positive_int(class_index, "class_index", minimum=0)
+        if class_index >= n_classes:
+            raise ValueError(f"class_index must be in 0..{n_classes - 1} for logits with {n_classes} columns; got {class_index}")
+        self.labels = None if labels is None else check_labels(labels, "labels", n=len(all_logits))
+        self.class_index = class_index
+        self.values = all_logits[:, class_index]
+        self.order = np.argsort(self.values, kind="stable")
+        self.sorted_values = self.values[self.order]
+        self.height = check_positive_int(height, "height", minimum=80)
+        self.y_label = f"logit (class {class_index})" if n_classes > 1 else "logit"
+        self._set_curve_state(class_names)
+        self.observe(self.guard(self._on_window), "window")
+        start = self._default_window() if window is None else check_window(window)
+        if start == tuple(self.window):  # no change event would fire
+            self._on_window()
+        self.window = start
+
+    @traitlets.validate("window")
+    def _validate_window(self, proposal: dict[str, Any]) -> tuple[float, float]:
+        return check_window(proposal["value"])
+
+    def _default_window(self) -> tuple[float, float]:
+        q = float(np.quantile(np.abs(self.values), 0.15))
+        return (-q, q)
+
+    def _set_curve_state(self, class_names: Any) -> None:
+        n = len(self.sorted_values)
+        self.n_samples = n
+        if self.labels is None:
+            self._legend_classes = np.zeros(0, dtype=np.int64)
+            n_codes = 0
+        else:
+            present, freq = np.unique(self.labels, return_counts=True)
+            by_freq = present[np.argsort(-freq, kind="stable")]
+            self._legend_classes = np.sort(by_freq[:MAX_LEGEND_CLASSES])
+            n_codes = len(self._legend_classes) + (len(present) > MAX_LEGEND_CLASSES)
+            names = [self._class_name(c, class_names) for c in self._legend_classes]
+            self.label_names = names + (["other"] if n_codes > len(names) else [])
+        n_columns = max(1, min(n, MAX_COLUMNS, STATE_BUDGET // (8 + 4 * n_codes)))
+        envelope, edges = sorted_envelope(self.sorted_values, n_columns)
+        self.envelope = array_to_binary(envelope)
+        if n_codes:
+            codes = self._label_codes(self.labels[self.order])
+            self.label_counts = array_to_binary(column_label_counts(codes, edges, n_codes))
+
+    @staticmethod
+    def _class_name(label: int, class_names: Any) -> str:
+        if class_names is not None and label < len(class_names):
+            return str(class_names[label])
+        return str(label)
+
+    def _label_codes(self, labels: np.ndarray) -> np.ndarray:
+        """Legend position of each label; labels outside the legend get the "other" code."""
+        pos = np.searchsorted(self._legend_classes, labels)
+        pos = np.minimum(pos, len(self._legend_classes) - 1)
+        return np.where(self._legend_classes[pos] == labels, pos, len(self._legend_classes))
+
+    def rank_range(self, window: tuple[float, float] | None = None) -> tuple[int, int]:
+        """[start, stop) ranks of the sorted curve inside `window` (default: the current one)."""
+        lo, hi = self.window if window is None else check_window(window)
+        start = int(np.searchsorted(self.sorted_values, np.float32(lo), side="left"))
+        stop = int(np.searchsorted(self.sorted_values, np.float32(hi), side="right"))
+        return start, max(start, stop)
+
+    def indices_in(self, window: tuple[float, float]) -> np.ndarray:
+        """Exact int64 indices (ascending) of samples whose logit lies in `window` (inclusive)."""
+        start, stop = self.rank_range(window)
+        picked = self.order[start:stop]
+        if stop - start > len(self.order) // 64:  # large windows: a mask beats sorting
+            mask = np.zeros(len(self.order), dtype=bool)
+            mask[picked] = True
+            return np.flatnonzero(mask).astype(np.int64)
+        return np.sort(picked).astype(np.int64)
+
+    def _on_window(self, _change: Any = None) -> None:
+        selection = self.indices_in(self.window)
+        if self.labels is not None:
+            codes = self._label_codes(self.labels[selection])
+            self.class_counts = np.bincount(codes, minlength=len(self.label_names)).tolist()
+        self.count = len(selection)
+        set_array_trait(self, "selection", selection)
