@@ -53,8 +53,12 @@ class LogitCurve(SpurWidget):
     (Shift: 10x steps). `w.observe(callback, "selection")` follows the window.
     """
 
-    window = traitlets.Tuple(traitlets.Float(), traitlets.Float(), default_value=(0.0, 0.0),
-                             help="(lo, hi) logit window, lo <= hi, synced both ways").tag(sync=True)
+    window = traitlets.Tuple(
+        traitlets.Float(),
+        traitlets.Float(),
+        default_value=(0.0, 0.0),
+        help="(lo, hi) logit window, lo <= hi, synced both ways",
+    ).tag(sync=True)
     envelope = traitlets.Dict(help="float32 (columns, 2) min/max of the sorted curve per rank column").tag(sync=True)
     label_counts = traitlets.Dict(help="uint32 (columns, classes) label counts per rank column").tag(sync=True)
     label_names = traitlets.List(traitlets.Unicode(), help="legend names of the label_counts classes").tag(sync=True)
@@ -85,7 +89,9 @@ class LogitCurve(SpurWidget):
         n_classes = all_logits.shape[1]
         class_index = check_positive_int(class_index, "class_index", minimum=0)
         if class_index >= n_classes:
-            raise ValueError(f"class_index must be in 0..{n_classes - 1} for logits with {n_classes} columns; got {class_index}")
+            raise ValueError(
+                f"class_index must be in 0..{n_classes - 1} for logits with {n_classes} columns; got {class_index}"
+            )
         self.labels = None if labels is None else check_labels(labels, "labels", n=len(all_logits))
         self.class_index = class_index
         self.values = all_logits[:, class_index]
