@@ -96,3 +96,14 @@ def test_in_memory_store_writes_nothing(tmp_path):
     store = AnnotationStore(None, n_classes=1, n_features=1)
     store.set(0, 0, "core")
     assert store.get(0, 0) == "core" and list(tmp_path.iterdir()) == []
+
+
+def test_replace_validates_everything_before_changing_anything(tmp_path):
+    store = AnnotationStore(tmp_path / "a.json", n_classes=2, n_features=4)
+    store.set(0, 1, "core")
+    with pytest.raises(ValueError, match="feature 99 does not exist"):
+        store.replace({"0": {"99": "spurious"}})
+    assert store.to_dict() == {0: {1: "core"}}
+    store.replace({"1": {"2": "spurious"}})
+    assert store.to_dict() == {1: {2: "spurious"}}
+    assert json.loads((tmp_path / "a.json").read_text())["annotations"] == {"1": {"2": "spurious"}}

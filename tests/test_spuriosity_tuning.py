@@ -122,3 +122,10 @@ def test_without_reaching_the_threshold_the_best_head_seen_is_returned():
     assert max(abs(g) for g in result.after["gaps"].values()) <= min([1.0, *worst])
     if result.best_epoch == 0:
         np.testing.assert_array_equal(result.weight, SHORTCUT_HEAD[0])
+
+
+def test_gap_classes_limit_the_gaps_to_annotated_classes():
+    result = tune_head(SHORTCUT_HEAD, *TRAIN, *VAL, n_per_class=20, max_epochs=1, gap_classes=[1], device="cpu")
+    assert list(result.before["gaps"]) == [1] and list(result.after["gaps"]) == [1]
+    with pytest.raises(ValueError, match=r"gap_classes must be a non-empty list of classes in 0..1; got \[2\]"):
+        tune_head(SHORTCUT_HEAD, *TRAIN, *VAL, gap_classes=[2], device="cpu")

@@ -143,6 +143,11 @@ class AnnotationStore:
             self._labels.setdefault(cls, {}).update(features)
         self.save()
 
+    def replace(self, annotations: Mapping[Any, Mapping[Any, str]]) -> None:
+        """Make {class: {feature: label}} the complete set (validated first; on error nothing changes)."""
+        self._labels = self._parse({"annotations": annotations})
+        self.save()
+
     def get(self, cls: Any, feature: Any) -> str | None:
         """ "core", "spurious" or None when not annotated."""
         cls, feature = self._check(cls, feature)

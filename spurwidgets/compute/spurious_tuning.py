@@ -144,12 +144,13 @@ def _worst_gap(gaps: dict[int, float]) -> float:
     return max(abs(g) for g in gaps.values())
 
 
-def _evaluate(weight, bias, features, labels, spuriosity, k, n_bins) -> dict[str, Any]:
+def _evaluate(weight, bias, features, labels, spuriosity, k, n_bins, rows) -> dict[str, Any]:
+    """Accuracy over all images; gaps and the rank curve over the `rows` of the gap classes."""
     correct = _predict(weight, bias, features) == labels
     return {
         "accuracy": float(correct.mean()),
-        "gaps": spurious_gap(correct, spuriosity, labels, k=k),
-        "curve": accuracy_by_spuriosity_rank(correct, spuriosity, labels, n_bins=n_bins),
+        "gaps": spurious_gap(correct[rows], spuriosity[rows], labels[rows], k=k),
+        "curve": accuracy_by_spuriosity_rank(correct[rows], spuriosity[rows], labels[rows], n_bins=n_bins),
     }
 
 
@@ -185,6 +186,7 @@ def tune_head(
     device: Any = "auto",
     random_state: Any = 0,
     callback: Callable[[dict[str, Any]], None] | None = None,
+    gap_classes: Any = None,
 ) -> TuningResult:
     """Tune a linear head (nn.Linear or (weight, bias); (1, D) single-logit heads included).
 
@@ -212,7 +214,16 @@ def tune_head(
     k, max_epochs = check_positive_int(k, "k"), check_positive_int(max_epochs, "max_epochs", minimum=0)
     rng = check_random_state(random_state)
 
-    before = _evaluate(weight, bias, val_features, val_labels, val_spuriosity, k, n_bins)
+    if gap_classes is None:
+        rows = np.ones(len(val_labels), dtype=bool)
+    else:
+        gap_classes = [int(c) for c in gap_classes]
+        if not gap_classes or min(gap_classes) < 0 or max(gap_classes) >= n_classes:
+            raise ValueError(
+                f"gap_classes must be a non-empty list of classes in 0..{n_classes - 1}; got {gap_classes}"
+            )
+        rows = np.isin(val_labels, gap_classes)
+    before = _evaluate(weight, bias, val_features, val_labels, val_spuriosity, k, n_bins, rows)
     correct_train = _predict(weight, bias, train_features) == train_labels
     selected = select_training_images(strategy, train_labels, train_spuriosity, correct_train, n_per_class, rng)
 
@@ -239,7 +250,7 @@ def tune_head(
         optimizer.step()
         epoch += 1
         current_w, current_b = w.detach().cpu().numpy().copy(), b.detach().cpu().numpy().copy()
-        state = _evaluate(current_w, current_b, val_features, val_labels, val_spuriosity, k, n_bins)
+        state = _evaluate(current_w, current_b, val_features, val_labels, val_spuriosity, k, n_bins, rows)
         record = {
             "epoch": epoch,
             "loss": float(loss.detach()),
@@ -253,7 +264,7 @@ def tune_head(
         if stopped or (_worst_gap(state["gaps"]), -state["accuracy"]) < best[:2]:
             best = (_worst_gap(state["gaps"]), -state["accuracy"], epoch, current_w, current_b)
     _, _, best_epoch, final_w, final_b = best
-    after = _evaluate(final_w, final_b, val_features, val_labels, val_spuriosity, k, n_bins)
+    after = _evaluate(final_w, final_b, val_features, val_labels, val_spuriosity, k, n_bins, rows)
     return TuningResult(strategy, final_w, final_b, selected, epoch, bool(stopped), before, after, history, best_epoch)
 
 

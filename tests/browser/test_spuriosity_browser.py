@@ -53,3 +53,55 @@ def test_feature_card_views_switch_to_heatmaps_and_attacks(widget_page, setup):
     assert wp.el.locator(".sw-fc-label").first.inner_text() == "most activating, after a feature attack"
     wp.screenshot("feature_card.png")
     assert wp.errors == []
+
+
+@pytest.fixture()
+def explorer(setup, tmp_path):
+    from spurwidgets.widgets.spuriosity_explorer import SpuriosityExplorer
+
+    data, model, fs, ranker = setup
+    return SpuriosityExplorer(
+        model, data, data, train_features=fs.features, val_features=fs.features, n_features=2, k=5,
+        n_per_class=10, card_k=3, strip_size=8, annotations_path=tmp_path / "notes.json", device="cpu",
+    )  # fmt: skip
+
+
+@pytest.mark.browser
+def test_explorer_ranking_view_follows_annotations(widget_page, explorer, tmp_path):
+    wp = widget_page(explorer.view, width=900)
+    assert wp.el.locator(".sw-sx-cards .sw-fc").count() == 2
+    assert wp.el.locator(".sw-sx-gaps td").nth(2).inner_text() == "—"  # nothing annotated yet
+    feature = int(explorer.ranker.top_features_[0][0])
+    wp.el.locator(f".sw-fc[data-feature='{feature}'] button.sw-fc-mark-spurious").click()
+    assert wp.last_saved("annotations") == {"0": {str(feature): "spurious"}}
+    assert {"strip", "gaps"} <= set(wp.sync())  # Python recomputed the ranking and pushed it back
+    assert json.loads((tmp_path / "notes.json").read_text())["annotations"] == {"0": {str(feature): "spurious"}}
+    captions = [float(t) for t in wp.el.locator(".sw-sx-strip-cell figcaption").all_inner_texts()]
+    assert len(captions) == 8 and captions == sorted(captions) and captions[0] < captions[-1]
+    gap = round(100 * explorer.view.gaps[0]["gap"])
+    shown = wp.el.locator(".sw-sx-gaps tr[data-cls='0'] td").nth(2).inner_text()
+    assert shown == (f"+{gap}" if gap > 0 else str(gap))
+    assert wp.errors == []
+
+
+@pytest.mark.browser
+def test_explorer_class_picker_and_tune_button(widget_page, explorer):
+    wp = widget_page(explorer.view, width=900)
+    wp.el.locator("select.sw-sx-class").select_option("1")
+    assert wp.last_saved("cls") == 1
+    wp.sync()
+    shown = {int(x) for x in wp.el.locator(".sw-fc").evaluate_all("els => els.map(e => e.dataset.feature)")}
+    assert shown == {int(f) for f in explorer.ranker.top_features_[1]}
+    wp.el.locator(".sw-fc button.sw-fc-mark-spurious").first.click()
+    wp.sync()
+    wp.el.locator("button.sw-sx-tune-button").click()
+    assert wp.last_saved("tune_request") == 1
+    wp.sync()
+    strategies = wp.el.locator(".sw-sx-results tr[data-strategy]").evaluate_all(
+        "els => els.map(e => e.dataset.strategy)"
+    )
+    assert strategies == ["low_spuriosity", "random", "misclassified"]
+    assert wp.el.locator(".sw-sx-status").inner_text() == "done"
+    assert set(explorer.results_) == set(strategies) and len(explorer.figure.data) == 4
+    wp.screenshot("spuriosity_explorer.png")
+    assert wp.errors == []
