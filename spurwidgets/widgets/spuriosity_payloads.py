@@ -70,7 +70,7 @@ def gap_rows(
 def result_rows(results: dict[str, TuningResult]) -> list[dict[str, Any]]:
     """Before/after numbers per strategy for the results table."""
     rows = []
-    for strategy, result in results.items():
+    for result in results.values():
         summary = result.summary()
         summary["gaps_before"] = {str(c): g for c, g in result.before["gaps"].items()}
         summary["gaps_after"] = {str(c): g for c, g in result.after["gaps"].items()}
