@@ -56,7 +56,7 @@ def shot(name, widget):
 WIDGETS = {
     "logit_curve": """
 LogitCurve = widget_class("LogitCurve")
-curve = LogitCurve(fs.logits, labels=train.labels, class_index=1, class_names=train.class_names, window=(-2.0, 2.0))
+curve = LogitCurve(fs.logits, labels=train.labels, class_index=1, class_names=train.class_names)
 display(shot("logit_curve", curve))
 """,
     "cluster_gallery": """
@@ -158,7 +158,7 @@ def main() -> int:
                     box.first.scroll_into_view_if_needed()
                     page.wait_for_timeout(800)  # let canvases draw after layout
                     target = out / f"{name}.png"
-                    box.first.screenshot(path=str(target))
+                    box.first.locator(":scope > *").first.screenshot(path=str(target))  # the widget itself
                     written.append(target)
                 browser.close()
         finally:
