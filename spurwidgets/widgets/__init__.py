@@ -1,7 +1,7 @@
 """Anywidget-based views (imported lazily by spurwidgets)."""
 
-from .feature_card import FeatureCard
 from .cluster_gallery import ClusterGallery
+from .feature_card import FeatureCard
 from .image_gallery import ImageGallery
 from .link import link_selection
 from .logit_curve import LogitCurve
