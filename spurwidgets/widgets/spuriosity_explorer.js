@@ -152,14 +152,16 @@ function renderExplorer({ model, el, guard }) {
     if (!rows.length) return;
     const table = swEl("table", "sw-sx-table");
     const head = swEl("tr");
-    ["strategy", "val acc before", "val acc after", "max gap before", "max gap after", "epochs"].forEach((t) =>
+    ["strategy", "val acc before", "val acc after", "gaps before", "gaps after", "epochs"].forEach((t) =>
       head.append(swEl("th", "", t)));
     table.append(head);
     for (const r of rows) {
       const tr = swEl("tr", r.strategy === "low_spuriosity" ? "sw-sx-ours" : "");
       tr.dataset.strategy = r.strategy;
       tr.append(swEl("td", "", r.strategy.replace("_", " ")));
-      [swPct(r.val_accuracy_before), swPct(r.val_accuracy_after), swSigned(r.max_gap_before), swSigned(r.max_gap_after)]
+      const names = model.get("class_names") || [];
+      const gapText = (gaps) => Object.entries(gaps).map(([c, g]) => `${names[Number(c)] ?? c} ${swSigned(g)}`).join(", ");
+      [swPct(r.val_accuracy_before), swPct(r.val_accuracy_after), gapText(r.gaps_before), gapText(r.gaps_after)]
         .forEach((t) => tr.append(swEl("td", "sw-sx-num", t)));
       tr.append(swEl("td", "sw-sx-num", `${r.best_epoch}/${r.epochs}${r.stopped_early ? " ✓" : ""}`));
       table.append(tr);
