@@ -127,14 +127,13 @@ class SpurWidget(anywidget.AnyWidget):
 
         @functools.wraps(callback)
         def guarded(*args: Any, **kwargs: Any) -> Any:
+            if self.error:  # a new action starts: the old message no longer applies
+                self.clear_error()
             try:
-                result = callback(*args, **kwargs)
+                return callback(*args, **kwargs)
             except Exception as exc:  # noqa: BLE001 - shown to the user, logged with traceback
                 self.report_error(exc)
                 return None
-            if self.error:  # the latest action worked: the old message no longer applies
-                self.clear_error()
-            return result
 
         return guarded
 

@@ -19,7 +19,7 @@ from ._base import SpurWidget, array_to_binary, css_source, esm_source, set_arra
 
 MAX_COLUMNS = 2048
 MAX_LEGEND_CLASSES = 8  # more classes are summed into "other" for the per-column counts
-STATE_BUDGET = 48_000  # bytes for envelope + counts; the rest of the state is small
+STATE_BUDGET = 40_000  # bytes for envelope + counts; the rest of the state (ESM, CSS, scalars) < 24 KB
 
 
 def sorted_envelope(sorted_values: np.ndarray, n_columns: int) -> tuple[np.ndarray, np.ndarray]:
