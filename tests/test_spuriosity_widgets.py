@@ -1,0 +1,104 @@
+"""FeatureCard and SpuriosityExplorer in Python (no browser): traits, errors, payloads."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import spurwidgets as sw
+from spurwidgets.compute.annotations import AnnotationStore
+from spurwidgets.compute.images import ImageSource
+from spurwidgets.widgets import FeatureCard, SpuriosityExplorer
+from spurwidgets.widgets.spuriosity_payloads import gap_rows, strip_payload
+
+
+@pytest.fixture(scope="module")
+def setup():
+    data = sw.datasets.colored_digits("val", size=16)[::6]  # 60 images
+    model = sw.models.SmallCNN(n_classes=2, width=8, random_state=0)
+    fs = sw.extract(model, data, device="cpu")
+    ranker = sw.SpuriosityRanker(n_features=2).fit(fs.features, data.labels, model.fc)
+    return data, model, fs, ranker
+
+
+def test_feature_card_shows_k_extremes_and_the_importance(setup):
+    data, model, fs, ranker = setup
+    feature = int(ranker.top_features_[0][0])
+    card = FeatureCard(ranker, 0, feature, data, features=fs.features, model=model, k=3, device="cpu")
+    top, bottom = ranker.extreme_images(fs.features, data.labels, 0, feature, k=3)
+    assert card.card["top_indices"] == top.tolist() and card.card["bottom_indices"] == bottom.tolist()
+    assert len(card.card["top"]) == len(card.card["top_heat"]) == len(card.card["top_attack"]) == 3
+    assert card.card["importance"] == pytest.approx(ranker.importance_[0, feature])
+    assert card.card["title"] == f"feature {feature} (#1 for this class)"
+
+
+def test_feature_card_without_model_has_no_heatmaps(setup):
+    data, _, fs, ranker = setup
+    card = FeatureCard(ranker, 1, 0, data, features=fs.features)
+    assert card.card["top_heat"] == [] and card.card["top_attack"] == [] and len(card.card["top"]) == 5
+
+
+def test_feature_card_annotation_is_saved_and_a_bad_one_is_shown_and_reverted(setup, tmp_path):
+    data, _, fs, ranker = setup
+    path = tmp_path / "notes.json"
+    card = FeatureCard(ranker, 1, 3, data, features=fs.features, annotations_path=path)
+    card.annotation = "core"
+    assert json.loads(path.read_text())["annotations"] == {"1": {"3": "core"}}
+    card.annotation = "maybe"
+    assert "label must be one of ['core', 'spurious']; got 'maybe'" in card.error
+    assert card.annotation == "core" and card.store.get(1, 3) == "core"
+    assert FeatureCard(ranker, 1, 3, data, features=fs.features, annotations_path=path).annotation == "core"
+
+
+def test_feature_card_refuses_bad_arguments(setup):
+    data, _, fs, ranker = setup
+    with pytest.raises(ValueError, match="feature 8 does not exist"):
+        FeatureCard(ranker, 0, 8, data, features=fs.features)
+    with pytest.raises(ValueError, match="pass features="):
+        FeatureCard(ranker, 0, 1, data)
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
+        FeatureCard(ranker, 0, 1, data, features=fs.features, heatmap=True)
+    with pytest.raises(ValueError, match="store is sized for 3 classes x 8 features"):
+        FeatureCard(ranker, 0, 1, data, features=fs.features, store=AnnotationStore(None, n_classes=3, n_features=8))
+
+
+def test_strip_spreads_images_over_the_ranking():
+    source = ImageSource(np.zeros((10, 4, 4, 3), dtype=np.uint8))
+    ranking = np.array([9, 8, 7, 6, 5, 4, 3, 2, 1, 0])
+    spuriosity = np.arange(10.0)[::-1]
+    strip = strip_payload(source, ranking, spuriosity, np.ones(10, dtype=bool), size=4, thumb=8)
+    assert strip["ranks"] == [0, 3, 6, 9] and strip["indices"] == [9, 6, 3, 0]
+    assert strip["spuriosity"] == [0.0, 3.0, 6.0, 9.0] and strip["n"] == 10
+
+
+def test_gap_rows_leave_unannotated_classes_empty_and_flag_negative_gaps():
+    source = ImageSource(np.zeros((8, 4, 4, 3), dtype=np.uint8))
+    labels = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    spuriosity = np.array([0.0, 1.0, 2.0, 3.0, 0.0, 0.0, 0.0, 0.0])
+    correct = np.array([1, 1, 0, 0, 1, 1, 1, 1], dtype=bool)  # class 0: the spurious end is wrong
+    rows = gap_rows(source, {0: [2]}, spuriosity, correct, labels, ["a", "b"], k=2, thumb=8)
+    assert rows[0]["gap"] == -1.0 and rows[0]["note"].startswith("negative gap") and len(rows[0]["images"]) == 2
+    assert rows[1]["gap"] is None and rows[1]["note"] == "no spurious feature annotated"
+
+
+def test_explorer_refuses_tuning_without_spurious_features_and_keeps_state(setup, tmp_path):
+    data, model, fs, _ = setup
+    ex = SpuriosityExplorer(
+        model, data, data, train_features=fs.features, val_features=fs.features, n_features=2, k=5,
+        n_per_class=10, card_k=2, annotations_path=tmp_path / "a.json", device="cpu",
+    )  # fmt: skip
+    ex.view.tune_request += 1
+    assert "mark at least one feature as spurious before tuning the head" in ex.view.error
+    with pytest.raises(RuntimeError, match="not tuned yet"):
+        _ = ex.tuned_head_
+    ex.view.annotations = {"0": {"1": "spurious"}}
+    assert ex.spurious == {0: [1], 1: []} and ex.view.gaps[0]["gap"] is not None
+    ex.view.annotations = {"0": {"42": "spurious"}}
+    assert "feature 42 does not exist" in ex.view.error
+    assert ex.view.annotations == {"0": {"1": "spurious"}} and ex.spurious == {0: [1], 1: []}
+    results = ex.tune()
+    assert list(results) == ["low_spuriosity", "random", "misclassified"]
+    assert ex.tuned_head_.weight.shape == (2, 8) and ex.view.tune_status == "done"
+    assert [r["strategy"] for r in ex.view.results] == list(results)
