@@ -103,17 +103,21 @@ function lcRender({ model, el, guard }) {
     if (s.counts && n <= 400 && s.env.shape[0] === n) drawPoints(c, p);
   }
 
-  function drawRug(c, p) {  // stacked class shares per rank column, under the plot
-    const [cols, k] = s.counts.shape, d = s.counts.data, y = p.y + p.h + 2;
+  function drawRug(c, p) {  // stacked class shares per pixel column, under the plot
+    const [cols, k] = s.counts.shape, d = s.counts.data, y = p.y + p.h + 2, bins = Math.max(1, Math.floor(p.w));
+    const sums = new Float64Array(bins * k);
     for (let i = 0; i < cols; i++) {
-      let total = 0;
-      for (let j = 0; j < k; j++) total += d[i * k + j];
-      let acc = 0;
-      const x0 = p.x + (i / cols) * p.w, w = p.w / cols + 0.6;
+      const b = Math.min(bins - 1, Math.floor(((i + 0.5) / cols) * bins));
+      for (let j = 0; j < k; j++) sums[b * k + j] += d[i * k + j];
+    }
+    for (let b = 0; b < bins; b++) {
+      let total = 0, acc = 0;
+      for (let j = 0; j < k; j++) total += sums[b * k + j];
+      if (!total) continue;
       for (let j = 0; j < k; j++) {
-        const share = total ? d[i * k + j] / total : 0;
+        const share = sums[b * k + j] / total;
         c.fillStyle = LC_PALETTE[j % LC_PALETTE.length];
-        c.fillRect(x0, y + acc * 8, w, share * 8); acc += share;
+        c.fillRect(p.x + (b / bins) * p.w, y + acc * 8, p.w / bins + 0.5, share * 8); acc += share;
       }
     }
   }
