@@ -123,20 +123,22 @@ def fitted_clusters():
 
 
 def test_probe_explorer_shows_clusters_selection_and_traversal(fitted_clusters):
-    from spurwidgets.widgets.probe_explorer import SELECTION, ProbeExplorer
+    from spurwidgets.widgets.probe_explorer import ProbeExplorer
 
     _, probes, pc = fitted_clusters
     app = ProbeExplorer(probes=probes, clusters=pc, class_names=["red", "blue"], n_steps=5)
     assert app.scatter.colorings == ["cluster", "p(red)", "p(blue)", "predicted class"]
     assert app.scatter.color_labels == ["cluster 0 → red", "cluster 1 → blue"]
+    assert app.scatter.category_colors == ["#e15759", "#4e79a7"]
     assert f"{100 * pc.average_cluster_probability_:.1f}%" in app.header.value
-    assert app.gallery_indices.tolist() == np.flatnonzero(pc.labels_ == 0).tolist()
-    assert bytes(app.gallery.value)[:4] == b"\x89PNG" and bytes(app.traversal.value)[:4] == b"\x89PNG"
+    sizes = {section["cluster"]: section["size"] for section in app.cluster_gallery.sections}
+    assert sizes == {k: int((pc.labels_ == k).sum()) for k in np.unique(pc.labels_)}
+    assert bytes(app.traversal.value)[:4] == b"\x89PNG"
+    assert app.selection_gallery.indices.tolist() == []
     xy = app.scatter.points_2d
     app.scatter.select_box(xy[:, 0].min() - 1, xy[:, 1].min() - 1, float(np.median(xy[:, 0])), xy[:, 1].max() + 1)
-    assert app.choice.value == SELECTION
-    assert app.gallery_indices.tolist() == app.scatter.selection.tolist() and len(app.gallery_indices) > 0
-    assert app.caption.value.startswith(f"{len(app.gallery_indices)} selected probes")
+    assert len(app.scatter.selection) >= 20
+    assert app.selection_gallery.indices.tolist() == app.scatter.selection.tolist()
 
 
 def test_probe_explorer_refuses_mismatched_inputs(fitted_clusters):
@@ -162,3 +164,13 @@ def test_category_colors_override_the_scheme_per_category(square):
     assert w.category_colors == []
     with pytest.raises(ValueError, match="'#rrggbb' strings; got 'red'"):
         LatentScatter(square, color={"c": np.arange(9) % 2}, category_colors={"c": ["red"]})
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_polygon_test_matches_a_box_mask_for_random_boxes(seed):
+    rng = np.random.default_rng(seed)
+    points = rng.uniform(-1, 1, size=(500, 2)).astype(np.float32)
+    (x0, x1), (y0, y1) = np.sort(rng.uniform(-1.2, 1.2, size=(2, 2)), axis=1)
+    box = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
+    expected = np.flatnonzero((points[:, 0] > x0) & (points[:, 0] < x1) & (points[:, 1] > y0) & (points[:, 1] < y1))
+    assert points_in_polygon(points, box).tolist() == expected.tolist()

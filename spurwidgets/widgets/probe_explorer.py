@@ -1,9 +1,9 @@
 """ProbeExplorer: the clustered-random-probes method as one notebook app.
 
 A LatentScatter of the VAE latent space (colour by each class probability, by cluster or by
-predicted class), the probe images of a chosen cluster or of the lasso selection, and the
-VAE decoded along each latent axis, under a header with the average cluster probability.
-Image panels are tiled into one PNG each (probes are tiny), so they cost one message.
+predicted class), a ClusterGallery with the probes of each cluster (class mix = the model's
+predicted classes), an ImageGallery following the scatter's lasso/box selection, and the VAE
+decoded along each latent axis, under a header with the average cluster probability.
 """
 
 from __future__ import annotations
@@ -18,9 +18,11 @@ from ..compute.images import ImageSource
 from ..compute.probe_clusters import ProbeClusters
 from ..compute.validation import check_positive_int
 from ._base import check_kwargs, encode_thumbnails
+from .cluster_gallery import ClusterGallery
+from .image_gallery import ImageGallery
 from .latent_scatter import LatentScatter
+from .link import link_selection
 
-SELECTION = "lasso selection"
 CLASS_COLORS = [
     "#e15759",
     "#4e79a7",
@@ -54,8 +56,9 @@ class ProbeExplorer(widgets.VBox):
     shows an existing result. `class_names` label the classes; `projection` ("pca"/"umap")
     maps latent spaces of more than 2 dimensions onto the plot; `max_images` caps the
     gallery; `n_steps` is the number of decoded images per latent axis.
-    Attributes: `clusters` (the ProbeClusters), `scatter` (the LatentScatter), `gallery_indices`
-    (int64 indices of the probes shown in the gallery).
+    Attributes: `clusters` (the ProbeClusters), `scatter` (the LatentScatter),
+    `cluster_gallery` (ClusterGallery, one section per cluster), `selection_gallery`
+    (ImageGallery showing `scatter.selection`), `traversal` (image of the decoded axes).
     """
 
     def __init__(
@@ -112,26 +115,33 @@ class ProbeExplorer(widgets.VBox):
             images=self.source,
         )
         self.header = widgets.HTML()
-        self.error = widgets.HTML()
-        self.choice = widgets.Dropdown(
-            options=[*self.cluster_names, SELECTION], description="probes of", layout={"width": "340px"}
+        predicted = clusters.probs_.argmax(1)
+        self.cluster_gallery = ClusterGallery(
+            probes, clusters.labels_, labels=predicted, class_names=names, tags=("note",), max_thumbs=max_images
         )
-        self.gallery = widgets.Image(format="png", layout={"max_width": "100%"})
-        self.caption = widgets.HTML()
+        self.selection_gallery = ImageGallery(
+            probes, indices=[], labels=predicted, scores=clusters.probs_.max(1), score_name="max p",
+            class_names=names, columns=8, page_size=max_images, thumb_size=40, title="lasso / box selection",
+        )  # fmt: skip
+        self._link = link_selection(self.scatter, self.selection_gallery)
         self.traversal = widgets.Image(format="png", layout={"max_width": "100%"})
-        self.gallery_indices = np.zeros(0, dtype=np.int64)
-        self.choice.observe(self._guarded(self._show_gallery), "value")
-        self.scatter.observe(self._guarded(self._on_selection), "selection")
         super().__init__(
             [
                 self.header,
-                self.error,
                 self.scatter,
                 widgets.HBox(
                     [
-                        widgets.VBox([self.choice, self.caption, self.gallery], layout={"width": "50%"}),
                         widgets.VBox(
-                            [widgets.HTML("<b>VAE decoded along each latent axis</b> (−2σ … +2σ)"), self.traversal]
+                            [widgets.HTML("<b>Probes of each cluster</b>"), self.cluster_gallery],
+                            layout={"width": "55%"},
+                        ),
+                        widgets.VBox(
+                            [
+                                self.selection_gallery,
+                                widgets.HTML("<b>VAE decoded along each latent axis</b> (−2σ … +2σ, one row per axis)"),
+                                self.traversal,
+                            ],
+                            layout={"width": "45%"},
                         ),
                     ]
                 ),
@@ -140,17 +150,6 @@ class ProbeExplorer(widgets.VBox):
         )
         self._render_header()
         self._render_traversal(check_positive_int(n_steps, "n_steps"))
-        self._show_gallery()
-
-    def _guarded(self, callback: Any) -> Any:
-        def run(*args: Any) -> None:
-            try:
-                callback(*args)
-                self.error.value = ""
-            except Exception as exc:  # noqa: BLE001 - shown in the app instead of vanishing
-                self.error.value = f'<div style="color:#d1242f">{html.escape(f"{type(exc).__name__}: {exc}")}</div>'
-
-        return run
 
     def _render_header(self) -> None:
         pc = self.clusters
@@ -172,28 +171,3 @@ class ProbeExplorer(widgets.VBox):
         dim, steps = grid.shape[:2]
         picture = tile(grid.reshape(dim * steps, *grid.shape[2:]), steps)
         self.traversal.value = encode_thumbnails(picture[None], max(picture.shape[:2]) * 2)[0]
-
-    def _on_selection(self, _change: Any = None) -> None:
-        if self.choice.value == SELECTION:
-            self._show_gallery()
-        else:
-            self.choice.value = SELECTION  # triggers _show_gallery
-
-    def _show_gallery(self, _change: Any = None) -> None:
-        if self.choice.value == SELECTION:
-            indices = np.asarray(self.scatter.selection, dtype=np.int64)
-            what = "selected probes"
-        else:
-            k = self.cluster_names.index(self.choice.value)
-            indices = self.clusters.cluster_members(k)
-            what = f"probes in {self.choice.value}"
-        self.gallery_indices = indices
-        shown = indices[: self.max_images]
-        self.caption.value = f"{len(indices)} {html.escape(what)}" + (
-            f" (first {len(shown)} shown)" if len(shown) < len(indices) else ""
-        )
-        if len(shown) == 0:
-            self.gallery.value = b""
-            return
-        picture = tile(self.source.uint8(shown), 12)
-        self.gallery.value = encode_thumbnails(picture[None], max(picture.shape[:2]) * 2)[0]
