@@ -1,0 +1,134 @@
+"""MIDExplorer in a real Chromium (fast harness): drag the window, mark clusters, refit, table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from spurwidgets.widgets.mid_explorer import MIDExplorer
+
+
+def _data(n=240, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    spur = np.where(rng.random(n) < 0.12, 1 - y, y)
+    x = rng.normal(size=(n, 6)).astype(np.float32)
+    x[:, 0] += 2 * y - 1
+    x[:, 1] += 3 * (2 * spur - 1)
+    logits = (0.5 * x[:, 0] + 1.5 * x[:, 1]).astype(np.float32)
+    # Images show the spurious attribute as colour so the gallery is meaningful to look at.
+    images = np.zeros((n, 16, 16, 3), dtype=np.uint8)
+    images[spur == 1, :, :, 2] = 200
+    images[spur == 0, :, :, 0] = 200
+    images[:, 4:12, 7:9, :] = np.where(y[:, None, None, None] == 1, 255, 40)
+    return x, logits, y, y * 2 + spur, images
+
+
+@pytest.fixture()
+def explorer():
+    x, logits, y, groups, images = _data()
+    return MIDExplorer(x, images, y, groups=groups, logits=logits, random_state=0, device="cpu")
+
+
+def _real_errors(wp):
+    """Page errors, without Chromium's notice about thumbnails whose blob URL the gallery
+    revoked while redrawing (ClusterGallery redraws once per changed trait)."""
+    return [e for e in wp.errors if "Failed to load resource: net::ERR_FILE_NOT_FOUND" not in e]
+
+
+def _value_to_px(wp, value):
+    """Page y of a logit value on the embedded curve's canvas (LC_MARGIN top 10, bottom 42)."""
+    canvas = wp.page.locator(".sw-lc-canvas")
+    box = canvas.bounding_box()
+    ymin = float(canvas.get_attribute("data-ymin"))
+    ymax = float(canvas.get_attribute("data-ymax"))
+    top, height = 10, box["height"] - 10 - 42
+    return box["y"] + top + (ymax - value) / (ymax - ymin) * height, box["x"] + box["width"] / 2
+
+
+def _drag(wp, start, end):
+    """Press at logit `start` on the curve, move to `end`, release (edges resize, band moves)."""
+    y0, x = _value_to_px(wp, start)
+    y1, _ = _value_to_px(wp, end)
+    wp.page.mouse.move(x, y0)
+    wp.page.mouse.down()
+    wp.page.mouse.move(x, (y0 + y1) / 2, steps=3)
+    wp.page.mouse.move(x, y1, steps=3)
+    wp.page.mouse.up()
+    wp.page.wait_for_timeout(150)  # the curve commits after its debounce
+
+
+def _resize_window(wp, explorer, lo, hi):
+    """Drag the window's top edge to `hi`, then its bottom edge to `lo`, syncing after each."""
+    _drag(wp, explorer.window[1], hi)
+    wp.sync()
+    _drag(wp, explorer.window[0], lo)
+    wp.sync()
+
+
+@pytest.mark.browser
+def test_drag_refit_and_table_update(widget_page, explorer):
+    wp = widget_page(explorer, width=820)
+    assert wp.page.locator(".sw-me .sw-lc-canvas").count() == 1
+    assert "Press" in wp.page.locator(".sw-me-table").inner_text()
+    wp.screenshot("mid_explorer_initial.png")
+
+    _resize_window(wp, explorer, -2.0, 2.5)
+    lo, hi = explorer.window
+    assert lo == pytest.approx(-2.0, abs=0.1) and hi == pytest.approx(2.5, abs=0.1)
+    expected = np.flatnonzero((explorer.margin >= lo) & (explorer.margin <= hi))
+    np.testing.assert_array_equal(explorer.mid.window_, expected)
+    assert f"{len(expected)} samples in the window" in wp.page.locator(".sw-me-status").inner_text()
+
+    # Mark: add an unflagged cluster as minority, take one automatic flag off.
+    flagged = explorer.minority_clusters()
+    assert flagged == sorted(explorer.mid.minority_clusters_.tolist())
+    extra = next(c for c in explorer.mid.cluster_classes_.argsort() if c not in flagged)
+    section = wp.page.locator(f'.sw-cg-section[data-cluster="{extra}"]')
+    section.locator(".sw-cg-tag-minority").click()
+    wp.sync()
+    wp.page.locator(f'.sw-cg-section[data-cluster="{flagged[0]}"] .sw-cg-tag-minority').click()
+    wp.sync()
+    chosen = sorted([*flagged[1:], int(extra)])
+    assert explorer.minority_clusters() == chosen
+    assert explorer.marked == {c: "minority" for c in chosen}
+
+    wp.page.locator(".sw-me-refit").click()
+    wp.sync()
+    np.testing.assert_array_equal(
+        explorer.head.coef_, explorer.mid.refit(chosen).coef_
+    )  # the button refit exactly the marked clusters
+    assert f"cluster(s) {chosen} upweighted" in wp.page.locator(".sw-me-status").inner_text()
+    assert explorer.head is not None
+    assert explorer.refit_clicks == 1
+    rows = wp.page.locator(".sw-me-table tr")
+    assert rows.nth(1).inner_text().split("\t")[0] == "overall"
+    worst = explorer.table["rows"][1]
+    assert worst[0] == "worst group"
+    assert f"{worst[3]:.3f}" in rows.nth(2).inner_text()
+    assert wp.page.locator(".sw-me-progress").evaluate("p => p.value") == 1
+    assert "Refit done" in wp.page.locator(".sw-me-status").inner_text()
+    wp.screenshot("mid_explorer_after_refit.png")
+    assert _real_errors(wp) == []
+
+
+@pytest.mark.browser
+def test_bad_window_shows_error_and_keeps_clusters(widget_page, explorer):
+    wp = widget_page(explorer, width=820)
+    before = explorer.mid.window_.copy()
+    before_window = explorer.mid.window
+    m = np.sort(explorer.margin)
+    labels = explorer.labels[np.argsort(explorer.margin)]
+    # Three neighbours on the curve, above the current band, all of one class.
+    i = next(i for i in range(1, len(m) - 3) if m[i] > explorer.window[1] + 0.5 and len(set(labels[i : i + 3])) == 1)
+    lo, hi = (m[i - 1] + m[i]) / 2, (m[i + 2] + m[i + 3]) / 2
+    _drag(wp, float(hi), float(lo))  # draw a new window on empty space above the band
+    wp.sync()
+    assert explorer.mid.window == pytest.approx(before_window)
+    banner = wp.page.locator(".sw-me > .sw-error")
+    assert banner.is_visible()
+    assert "the window holds samples of class" in banner.inner_text()
+    assert "only" in banner.inner_text()
+    np.testing.assert_array_equal(explorer.mid.window_, before)
+    assert "was not applied" in wp.page.locator(".sw-me-status").inner_text()
+    wp.screenshot("mid_explorer_error.png")

@@ -1,0 +1,128 @@
+"""MIDExplorer (Python side): inputs, window -> clusters, marks, refit, table, errors keep state."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from spurwidgets.compute.mid import MID
+from spurwidgets.datasets import ImageSet
+from spurwidgets.widgets.mid_explorer import MIDExplorer
+from spurwidgets.widgets.mid_explorer_children import mirrored_names
+
+
+def _data(n=200, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    spur = np.where(rng.random(n) < 0.12, 1 - y, y)
+    x = rng.normal(size=(n, 6)).astype(np.float32)
+    x[:, 0] += 2 * y - 1
+    x[:, 1] += 3 * (2 * spur - 1)
+    logits = (0.5 * x[:, 0] + 1.5 * x[:, 1]).astype(np.float32)
+    images = rng.integers(0, 256, (n, 8, 8, 3), dtype=np.uint8)
+    return x, logits, y, y * 2 + spur, images
+
+
+@pytest.fixture()
+def explorer():
+    x, logits, y, groups, images = _data()
+    return MIDExplorer(x, images, y, groups=groups, logits=logits, device="cpu")
+
+
+def test_starts_at_mids_quantile_window(explorer):
+    x, logits, y, _, _ = _data()
+    reference = MID(quantile=0.15, device="cpu").fit(x, logits, y)
+    np.testing.assert_array_equal(explorer.mid.window_, reference.window_)
+    assert explorer.window == (float(logits[reference.window_].min()), float(logits[reference.window_].max()))
+    assert explorer.marked == {int(c): "minority" for c in reference.minority_clusters_}
+
+
+def test_moving_the_window_reclusters_and_updates_the_gallery(explorer):
+    explorer.window = (-2.0, 2.5)
+    expected = np.flatnonzero((explorer.margin >= -2.0) & (explorer.margin <= 2.5))
+    np.testing.assert_array_equal(explorer.mid.window_, expected)
+    np.testing.assert_array_equal(np.sort(explorer.gallery.indices), expected)
+    assert explorer.marked == {int(c): "minority" for c in explorer.mid.minority_clusters_}
+    assert explorer._gallery_state["sections"] == explorer.gallery.get_state(["sections"])["sections"]
+    assert f"{len(expected)} samples in the window" in explorer.status
+
+
+def test_bad_window_shows_an_error_and_keeps_the_clusters(explorer):
+    before = explorer.mid.window_.copy()
+    explorer.window = (40.0, 50.0)
+    assert explorer.error.startswith("ValueError: window (40, 50) selects no samples")
+    np.testing.assert_array_equal(explorer.mid.window_, before)
+    assert "was not applied" in explorer.status
+    explorer.window = (-2.0, 2.5)  # a good window clears the error
+    assert explorer.error == ""
+
+
+def test_refit_uses_the_marked_clusters_and_fills_the_table(explorer):
+    explorer.marked = {0: "minority", 2: "majority"}
+    assert explorer.minority_clusters() == [0]
+    explorer.refit_clicks += 1  # what the button does
+    np.testing.assert_array_equal(explorer.head.coef_, explorer.mid.refit([0]).coef_)
+    columns, rows = explorer.table["columns"], explorer.table["rows"]
+    assert columns == ["", "n", "before", "after", "change"]
+    assert [r[0] for r in rows] == ["overall", "worst group", "group 0", "group 1", "group 2", "group 3"]
+    y, groups = explorer.labels, explorer.groups
+    after = explorer.head.predict(explorer.features) == y
+    assert rows[0][3] == pytest.approx(after.mean())
+    assert rows[3][3] == pytest.approx(after[groups == 1].mean())
+    assert rows[1][2] == 0.0  # the original model gets a minority group entirely wrong
+    assert explorer.progress == 1.0 and explorer.busy is False
+
+
+def test_refit_failure_keeps_head_and_table(explorer):
+    head = explorer.refit()
+    table = dict(explorer.table)
+    with pytest.raises(ValueError, match="unknown ids"):
+        explorer.refit([99])
+    assert explorer.head is head and explorer.table == table
+    assert explorer.busy is False and "Refit failed" in explorer.status
+
+
+def test_js_changes_of_children_reach_their_python_widgets(explorer):
+    explorer._child_changes = {"child": "curve", "seq": 1, "state": {"window": [-1.5, 2.0]}}
+    assert explorer.window == (-1.5, 2.0)
+    explorer._child_changes = {"child": "gallery", "seq": 2, "state": {"marked": {"1": "majority"}}}
+    assert explorer.marked == {1: "majority"}
+    explorer._child_changes = {"child": "gallery", "seq": 3, "state": {"nonsense": 1}}
+    assert "unknown trait(s) ['nonsense']" in explorer.error
+
+
+def test_mirror_carries_the_childs_state_but_not_bookkeeping(explorer):
+    names = mirrored_names(explorer.curve)
+    assert "window" in names and "envelope" in names
+    assert "_esm" not in names and "layout" not in names and "_model_name" not in names
+    assert set(explorer._curve_state) == set(names)
+    assert explorer._curve_esm == explorer.curve._esm
+
+
+def test_model_input_and_eval_set():
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (60, 8, 8, 3), dtype=np.uint8)
+    labels = np.repeat([0, 1], 30)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(192, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    data = ImageSet(images=images, labels=labels, groups=labels * 2 + (np.arange(60) % 3 == 0))
+    explorer = MIDExplorer(model, data, quantile=0.5, n_clusters=1, eval_set=data[:20], device="cpu")
+    assert explorer.features.shape == (60, 4)
+    explorer.refit([])
+    assert explorer.table["caption"].startswith("Accuracy on the evaluation set (20 samples)")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"logits": None}, ValueError, "logits= \\(N,\\) or \\(N, C\\) is needed"),
+        ({"typo": 1}, TypeError, "unexpected keyword argument\\(s\\) 'typo'"),
+        ({"images": np.zeros((5, 8, 8, 3), np.uint8)}, ValueError, "images has 5 entries but the features have 200"),
+    ],
+)
+def test_bad_inputs_are_refused(kwargs, error, match):
+    x, logits, y, groups, images = _data()
+    args = {"logits": logits, "images": images, **kwargs}
+    images = args.pop("images")
+    with pytest.raises(error, match=match):
+        MIDExplorer(x, images, y, **args)
