@@ -48,6 +48,28 @@ function swDebounce(fn, ms) {
   return debounced;
 }
 
+// Coalesce several synchronous change events (one comm message sets many traits) into one call.
+function swBatch(fn) {
+  let pending = false;
+  return () => {
+    if (pending) return;
+    pending = true;
+    queueMicrotask(() => { pending = false; fn(); });
+  };
+}
+
+// An <img> showing PNG bytes; its object URL is released once the browser has decoded it.
+function swImage(bytes, className, size) {
+  const img = swEl("img", className);
+  const url = swImageUrl(bytes);
+  const release = () => URL.revokeObjectURL(url);
+  img.addEventListener("load", release, { once: true });
+  img.addEventListener("error", release, { once: true });
+  img.src = url;
+  if (size) { img.width = size; img.height = size; }
+  return img;
+}
+
 function swEl(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;

@@ -8,7 +8,6 @@ function cgRender({ model, el, guard }) {
   const list = swEl("div", "sw-cg-list");
   root.append(summary, list);
   el.append(root);
-  let urls = [];
 
   function drawSummary() {
     const sections = model.get("sections"), marked = model.get("marked") || {};
@@ -28,8 +27,6 @@ function cgRender({ model, el, guard }) {
   }
 
   function draw() {
-    urls.forEach((u) => URL.revokeObjectURL(u));
-    urls = [];
     list.replaceChildren();
     const thumbs = model.get("thumbnails") || {}, ids = model.get("thumb_indices") || {};
     const expanded = new Set(model.get("expanded")), size = model.get("thumb_size");
@@ -49,10 +46,7 @@ function cgRender({ model, el, guard }) {
       }
       const row = swEl("div", "sw-cg-thumbs");
       (thumbs[key] || []).forEach((bytes, i) => {
-        const img = swEl("img", "sw-cg-img");
-        const url = swImageUrl(bytes);
-        urls.push(url);
-        img.src = url; img.width = size; img.height = size;
+        const img = swImage(bytes, "sw-cg-img", size);
         img.title = img.alt = `index ${(ids[key] || [])[i]}`;
         row.append(img);
       });
@@ -86,7 +80,7 @@ function cgRender({ model, el, guard }) {
     }
   });
   list.addEventListener("click", onClick);
-  const onDraw = guard(draw), onMarks = guard(drawMarks);
+  const onDraw = swBatch(guard(draw)), onMarks = guard(drawMarks);
   const drawEvents = ["sections", "thumbnails", "thumb_indices", "expanded", "tags", "thumb_size"];
   drawEvents.forEach((n) => model.on(`change:${n}`, onDraw));
   model.on("change:marked", onMarks);
@@ -94,7 +88,6 @@ function cgRender({ model, el, guard }) {
   return () => {
     drawEvents.forEach((n) => model.off(`change:${n}`, onDraw));
     model.off("change:marked", onMarks);
-    urls.forEach((u) => URL.revokeObjectURL(u));
   };
 }
 

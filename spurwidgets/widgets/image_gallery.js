@@ -15,7 +15,6 @@ function igRender({ model, el, guard }) {
   const grid = swEl("div", "sw-ig-grid");
   root.append(title, bar, grid);
   el.append(root);
-  let urls = [];
   let loading = false;
 
   const nPages = () => Math.max(1, Math.ceil(model.get("n_items") / model.get("page_size")));
@@ -35,8 +34,6 @@ function igRender({ model, el, guard }) {
   }
 
   function drawGrid() {
-    urls.forEach((u) => URL.revokeObjectURL(u));
-    urls = [];
     loading = false;
     grid.classList.remove("sw-ig-loading");
     grid.replaceChildren();
@@ -49,10 +46,8 @@ function igRender({ model, el, guard }) {
       cell.dataset.index = ids[i];
       cell.title = tips[i] || `index ${ids[i]}`;
       cell.setAttribute("aria-pressed", sel.has(ids[i]) ? "true" : "false");
-      const img = swEl("img", "sw-ig-img");
-      const url = swImageUrl(bytes);
-      urls.push(url);
-      img.src = url; img.alt = cell.title; img.width = size; img.height = size;
+      const img = swImage(bytes, "sw-ig-img", size);
+      img.alt = cell.title;
       cell.append(img);
       if (caps[i]) cell.append(swEl("span", "sw-ig-caption", caps[i]));
       grid.append(cell);
@@ -87,7 +82,7 @@ function igRender({ model, el, guard }) {
   next.addEventListener("click", () => goTo(model.get("page") + 1));
   clear.addEventListener("click", guard(() => { model.set("selection", []); model.save_changes(); drawSelection(); }));
   grid.addEventListener("click", onClick);
-  const onPage = guard(drawGrid), onBar = guard(drawBar), onSel = guard(drawSelection);
+  const onPage = swBatch(guard(drawGrid)), onBar = guard(drawBar), onSel = guard(drawSelection);
   const gridEvents = ["thumbnails", "page_indices", "columns", "thumb_size"];
   const barEvents = ["page", "n_items", "page_size", "title"];
   gridEvents.forEach((n) => model.on(`change:${n}`, onPage));
@@ -99,7 +94,6 @@ function igRender({ model, el, guard }) {
     gridEvents.forEach((n) => model.off(`change:${n}`, onPage));
     barEvents.forEach((n) => model.off(`change:${n}`, onBar));
     model.off("change:selection", onSel);
-    urls.forEach((u) => URL.revokeObjectURL(u));
   };
 }
 

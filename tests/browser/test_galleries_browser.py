@@ -1,0 +1,137 @@
+"""ImageGallery and ClusterGallery in Chromium (fast tier): paging, click selection, marking."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from spurwidgets.datasets import colored_digits
+from spurwidgets.widgets import ClusterGallery, ImageGallery
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def pictures() -> np.ndarray:
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 255, size=(150, 8, 8, 3), dtype=np.uint8)
+
+
+def test_next_and_prev_buttons_page_through_the_gallery(widget_page, pictures):
+    g = ImageGallery(pictures, page_size=16, columns=8, thumb_size=32)
+    wp = widget_page(g)
+    cells = wp.page.locator(".sw-ig-cell")
+    assert cells.count() == 16 and wp.page.locator(".sw-ig-prev").is_disabled()
+    wp.page.click(".sw-ig-next")
+    assert wp.last_saved("page") == 1
+    wp.sync()  # Python encodes page 2 and sends it
+    assert cells.first.get_attribute("data-index") == "16" and cells.count() == 16
+    assert wp.page.locator(".sw-ig-page").inner_text() == "page 2 / 10"
+    wp.page.click(".sw-ig-prev")
+    wp.sync()
+    assert g.page == 0 and cells.first.get_attribute("data-index") == "0"
+    assert wp.errors == []
+
+
+def test_clicking_thumbnails_toggles_the_selection(widget_page, pictures):
+    g = ImageGallery(pictures, indices=np.arange(100, 130), page_size=30)
+    wp = widget_page(g)
+    for index in (102, 105, 102, 117):
+        wp.page.click(f'.sw-ig-cell[data-index="{index}"]')
+    assert wp.last_saved("selection") == [105, 117]
+    assert wp.page.locator('.sw-ig-cell[aria-pressed="true"]').evaluate_all("cs => cs.map(c => +c.dataset.index)") == [
+        105,
+        117,
+    ]
+    assert wp.page.locator(".sw-ig-selected").inner_text() == "2 selected"
+    wp.sync()
+    assert g.selection == [105, 117]
+    wp.page.click(".sw-ig-clear")
+    wp.sync()
+    assert g.selection == []
+
+
+def test_hover_text_names_index_label_and_score(widget_page, pictures):
+    g = ImageGallery(
+        pictures, indices=[7], labels=np.arange(150) % 2, scores=np.arange(150) / 10, class_names=["cat", "dog"]
+    )
+    wp = widget_page(g)
+    assert wp.page.locator(".sw-ig-cell").get_attribute("title") == "index 7 · label dog · logit 0.7"
+
+
+def test_python_indices_update_the_grid(widget_page, pictures):
+    g = ImageGallery(pictures, page_size=8)
+    wp = widget_page(g)
+    g.indices = [3, 1, 4]
+    wp.push("n_items", "thumbnails", "page_indices", "tooltips", "page_captions")
+    assert wp.page.locator(".sw-ig-cell").evaluate_all("cs => cs.map(c => +c.dataset.index)") == [3, 1, 4]
+    assert wp.page.locator(".sw-ig-status").inner_text() == "3 images"
+
+
+@pytest.fixture()
+def cluster_page(widget_page, pictures):
+    clusters = np.array([7] * 20 + [2] * 10)
+    g = ClusterGallery(
+        pictures[:30], clusters, labels=np.arange(30) % 2, class_names=["cat", "dog"], n_thumbs=4, max_thumbs=12
+    )
+    return g, widget_page(g)
+
+
+def test_clicking_tags_marks_and_unmarks_clusters(cluster_page):
+    g, wp = cluster_page
+    wp.page.click('.sw-cg-section[data-cluster="7"] .sw-cg-tag[data-tag="minority"]')
+    wp.page.click('.sw-cg-section[data-cluster="2"] .sw-cg-tag[data-tag="majority"]')
+    assert wp.last_saved("marked") == {"7": "minority", "2": "majority"}
+    wp.sync()
+    assert g.marked == {7: "minority", 2: "majority"}
+    wp.page.click('.sw-cg-section[data-cluster="7"] .sw-cg-tag[data-tag="minority"]')  # again: unmark
+    wp.sync()
+    assert g.marked == {2: "majority"}
+    assert wp.page.locator(".sw-cg-summary").inner_text() == "2 clusters · 30 images · marked: 0 minority, 1 majority"
+    assert wp.errors == []
+
+
+def test_marks_set_in_python_show_in_the_browser(cluster_page):
+    g, wp = cluster_page
+    g.marked = {2: "minority"}
+    wp.push("marked")
+    section = wp.page.locator('.sw-cg-section[data-cluster="2"]')
+    assert section.get_attribute("data-tag") == "minority"
+    assert section.locator('.sw-cg-tag[data-tag="minority"]').get_attribute("aria-pressed") == "true"
+
+
+def test_show_more_expands_a_cluster(cluster_page):
+    g, wp = cluster_page
+    section = wp.page.locator('.sw-cg-section[data-cluster="7"]')
+    assert section.locator("img").count() == 4 and section.locator(".sw-cg-more").inner_text() == "Show more (4 of 20)"
+    section.locator(".sw-cg-more").click()
+    assert wp.last_saved("expanded") == [7]
+    wp.sync()
+    assert section.locator("img").count() == 12 and section.locator(".sw-cg-more").inner_text() == "Show less"
+    assert section.locator(".sw-cg-chip").all_inner_texts() == ["cat: 10", "dog: 10"]
+
+
+def test_gallery_error_banner_is_visible(cluster_page):
+    g, wp = cluster_page
+    g.report_error(ValueError("marked[7] must be one of ['minority', 'majority']; got 'rare'"))
+    wp.push("error")
+    assert (
+        wp.page.locator(".sw-error").inner_text()
+        == "ValueError: marked[7] must be one of ['minority', 'majority']; got 'rare'"
+    )
+
+
+def test_screenshots_light_and_dark(widget_page):
+    train = colored_digits("train")
+    idx = np.arange(0, 400, 5)
+    image_gallery = ImageGallery(
+        train, indices=idx, page_size=24, columns=12, thumb_size=48, title="Samples in the window"
+    )
+    clusters = ClusterGallery(train, np.arange(len(idx)) % 3, indices=idx, n_thumbs=10)
+    clusters.marked = {0: "minority", 2: "majority"}
+    for theme in ("light", "dark"):
+        for name, widget in (("image_gallery", image_gallery), ("cluster_gallery", clusters)):
+            wp = widget_page(widget, theme=theme)
+            wp.page.wait_for_function("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
+            assert wp.screenshot(f"{name}_{theme}.png").stat().st_size > 5000
+            assert wp.errors == []
