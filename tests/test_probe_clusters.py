@@ -137,3 +137,42 @@ def test_bad_parameters_are_refused(probes):
 def test_reading_clusters_before_fit_is_refused():
     with pytest.raises(RuntimeError, match="not fitted"):
         ProbeClusters().cluster_members(0)
+
+
+def table1_results():
+    import pandas as pd
+
+    rows = [
+        {"seed": s, "latent_dim": d, "variant": v, "acp": a + 0.01 * s}
+        for s in range(2)
+        for d in (2, 3)
+        for v, a in (("paper", 0.6), ("classifier_features", 0.96))
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_summarize_table1_puts_published_row_first_with_mean_and_sd():
+    from spurwidgets.compute.probe_table import summarize_table1
+
+    table = summarize_table1(table1_results())
+    assert list(table.columns) == ["2-D", "3-D"]
+    assert list(table.index) == ["published (paper)", "paper", "classifier_features"]
+    assert table.loc["published (paper)", "3-D"] == "68.8"
+    assert table.loc["paper", "2-D"] == "60.5 ± 0.7"
+    assert table.loc["classifier_features", "3-D"] == "96.5 ± 0.7"
+
+
+def test_table1_figure_has_one_bar_trace_per_variant_and_published_markers():
+    from spurwidgets.compute.probe_table import table1_figure
+
+    fig = table1_figure(table1_results())
+    assert [t.name for t in fig.data] == ["paper", "classifier_features", "published (paper)"]
+    assert list(fig.data[0].y) == pytest.approx([60.5, 60.5])
+    assert list(fig.data[2].y) == [52.7, 68.8]
+
+
+def test_run_table1_refuses_unknown_variants():
+    from spurwidgets.compute.probe_table import run_table1
+
+    with pytest.raises(ValueError, match=r"variants must be among .*got \['best'\]"):
+        run_table1(variants=["paper", "best"])
