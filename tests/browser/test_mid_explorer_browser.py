@@ -132,3 +132,14 @@ def test_bad_window_shows_error_and_keeps_clusters(widget_page, explorer):
     np.testing.assert_array_equal(explorer.mid.window_, before)
     assert "was not applied" in wp.page.locator(".sw-me-status").inner_text()
     wp.screenshot("mid_explorer_error.png")
+
+
+@pytest.mark.browser
+def test_dark_theme_renders_table_and_children(widget_page, explorer):
+    explorer.refit()
+    wp = widget_page(explorer, theme="dark", width=820)
+    color = wp.page.locator(".sw-me-table th").first.evaluate("e => getComputedStyle(e).color")
+    assert color != "rgb(31, 35, 40)"  # the light-theme text colour would be unreadable on dark
+    assert wp.page.locator(".sw-cg-section").count() == len(explorer.mid.cluster_classes_)
+    wp.screenshot("mid_explorer_dark.png")
+    assert _real_errors(wp) == []
