@@ -62,6 +62,10 @@ function lcRender({ model, el, guard }) {
   function tracePath(c, p) {
     const n = s.env.shape[0], d = s.env.data;
     c.beginPath();
+    if (n === model.get("n_samples")) {  // one sample per column: a polyline through the samples
+      for (let i = 0; i < n; i++) c[i ? "lineTo" : "moveTo"](p.x + ((i + 0.5) / n) * p.w, yPx(d[2 * i], p));
+      return;
+    }
     for (let i = 0; i < n; i++) {
       const x0 = p.x + (i / n) * p.w, x1 = p.x + ((i + 1) / n) * p.w;
       if (i === 0) c.moveTo(x0, yPx(d[0], p)); else c.lineTo(x0, yPx(d[2 * i], p));
@@ -96,11 +100,12 @@ function lcRender({ model, el, guard }) {
       const y0 = Math.round(yPx(0, p)) + 0.5;
       c.beginPath(); c.moveTo(p.x, y0); c.lineTo(p.x + p.w, y0); c.stroke(); c.setLineDash([]);
     }
-    if (s.counts) drawRug(c, p);
+    const showPoints = s.counts && n <= 400 && s.env && s.env.shape[0] === n;
+    if (s.counts && !showPoints) drawRug(c, p);
     if (!s.env) return;
     c.strokeStyle = fg; c.lineWidth = 1.5; c.lineJoin = "round";
     tracePath(c, p); c.stroke();
-    if (s.counts && n <= 400 && s.env.shape[0] === n) drawPoints(c, p);
+    if (showPoints) drawPoints(c, p);
   }
 
   function drawRug(c, p) {  // stacked class shares per pixel column, under the plot

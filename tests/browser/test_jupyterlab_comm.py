@@ -1,0 +1,126 @@
+"""Comm tier: LogitCurve in a real JupyterLab; a mouse drag changes the kernel's selection.
+
+The notebook's kernel writes `window` and `selection` to selection.json from an `observe`
+callback, so the test reads what the kernel really computed after the browser's message.
+Pitfalls handled (see BROWSER_TESTING.md): private Jupyter dirs, a fresh workspace
+(`/lab/workspaces/<unique>/...?reset`), waiting for "Idle" before "Run All Cells".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+VALUES = np.arange(40, dtype=np.float32) - 20
+
+CELLS = [
+    "import json, os\nimport numpy as np\nfrom spurwidgets.widgets import LogitCurve",
+    "values = np.arange(40, dtype=np.float32) - 20\n"
+    "curve = LogitCurve(values, labels=(np.arange(40) % 3 == 0).astype(int), window=(-2.5, 2.5))\n\n"
+    "def dump(_change=None):\n"
+    "    with open('selection.json.tmp', 'w') as f:\n"
+    "        json.dump({'window': list(curve.window), 'selection': curve.selection.tolist()}, f)\n"
+    "    os.replace('selection.json.tmp', 'selection.json')\n\n"
+    "curve.observe(dump, 'selection')\ncurve",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """JupyterLab on 127.0.0.1 with private dirs, serving a fresh notebook; stopped afterwards."""
+    port = _free_port()
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
+        env[var] = str(tmp_path / var.lower())
+    work = tmp_path / "work"
+    work.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, work / "curve.ipynb")
+    log = (tmp_path / "lab.log").open("w")
+    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1", "--allow-root",
+           "--ServerApp.token=", "--ServerApp.password=", f"--ServerApp.root_dir={work}"]  # fmt: skip
+    process = subprocess.Popen(cmd, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"jupyter lab exited: {(tmp_path / 'lab.log').read_text()[-2000:]}")
+            try:
+                urllib.request.urlopen(f"{url}/api/status", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError("jupyter lab did not answer /api/status within 60 s") from None
+                time.sleep(0.3)
+        yield url, work
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def _read_selection(path: Path, window_changed_from: list[float], timeout: float = 20) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists():
+            data = json.loads(path.read_text())
+            if data["window"] != window_changed_from:
+                return data
+        time.sleep(0.05)
+    raise AssertionError(f"the kernel never wrote a new selection to {path}")
+
+
+@pytest.mark.browser
+def test_window_drag_updates_selection_in_kernel(lab, page, artifacts_dir):
+    url, work = lab
+    page.set_viewport_size({"width": 1200, "height": 900})
+    page.goto(f"{url}/lab/workspaces/{uuid.uuid4().hex}/tree/curve.ipynb?reset", timeout=60_000)
+    page.locator("#jp-main-statusbar").get_by_text("Idle").wait_for(timeout=60_000)
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator('li.lm-Menu-item[data-command="runmenu:run-all"]').click()
+    canvas = page.locator("canvas.sw-lc-canvas")
+    canvas.wait_for(timeout=60_000)
+    page.wait_for_function("() => document.querySelector('canvas.sw-lc-canvas').dataset.plotH > 0")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    d = canvas.evaluate("c => Object.fromEntries(Object.entries(c.dataset).map(([k, v]) => [k, +v]))")
+
+    def y(value: float) -> float:
+        return box["y"] + d["plotY"] + (d["ymax"] - value) / (d["ymax"] - d["ymin"]) * d["plotH"]
+
+    x = box["x"] + d["plotX"] + d["plotW"] / 2
+    page.mouse.move(x, y(0.0))
+    page.mouse.down()
+    page.mouse.move(x, y(10.0), steps=10)  # move the band up by 10 logits
+    page.mouse.up()
+
+    data = _read_selection(work / "selection.json", window_changed_from=[-2.5, 2.5])
+    lo, hi = data["window"]
+    assert hi - lo == pytest.approx(5.0) and lo == pytest.approx(7.5, abs=1.0)
+    assert data["selection"] == np.flatnonzero((VALUES >= lo) & (VALUES <= hi)).tolist() == [28, 29, 30, 31, 32]
+    page.wait_for_function("() => document.querySelector('.sw-lc-count').textContent.startsWith('5 of 40')")
+    page.locator(".jp-OutputArea-output").last.screenshot(path=str(artifacts_dir / "logit_curve_jupyterlab.png"))
