@@ -1,0 +1,136 @@
+"""MIDExplorer through a real kernel (Voila): drag -> Python reclusters, mark + refit -> table."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+CELL = """
+import numpy as np
+from spurwidgets.widgets import MIDExplorer
+rng = np.random.default_rng(0)
+n = 240
+y = rng.integers(0, 2, n)
+spur = np.where(rng.random(n) < 0.12, 1 - y, y)
+x = rng.normal(size=(n, 6)).astype(np.float32)
+x[:, 0] += 2 * y - 1
+x[:, 1] += 3 * (2 * spur - 1)
+logits = (0.5 * x[:, 0] + 1.5 * x[:, 1]).astype(np.float32)
+images = np.zeros((n, 16, 16, 3), dtype=np.uint8)
+images[spur == 1, :, :, 2] = 200
+images[spur == 0, :, :, 0] = 200
+explorer = MIDExplorer(x, images, y, groups=y * 2 + spur, logits=logits, device="cpu")
+explorer
+"""
+
+
+def _notebook(path: Path) -> Path:
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "id": "mid-explorer",
+                "execution_count": None,
+                "metadata": {},
+                "outputs": [],
+                "source": CELL,
+            }
+        ],
+        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    path.write_text(json.dumps(nb))
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def voila_url(tmp_path: Path) -> Iterator[str]:
+    notebook = _notebook(tmp_path / "mid_explorer.ipynb")
+    port = _free_port()
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    for var, sub in [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_RUNTIME_DIR", "runtime"), ("IPYTHONDIR", "ipython")]:
+        env[var] = str(tmp_path / sub)
+    log = (tmp_path / "voila.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"],
+        cwd=tmp_path,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"voila exited with status {process.returncode}")
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+        print((tmp_path / "voila.log").read_text()[-3000:])
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_drag_mark_refit_through_a_real_kernel(voila_url: str, page, artifacts_dir: Path):
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.set_viewport_size({"width": 1000, "height": 1400})
+    page.goto(voila_url, timeout=180_000)
+    canvas = page.locator(".sw-me .sw-lc-canvas")
+    canvas.wait_for(state="visible", timeout=120_000)
+    status = page.locator(".sw-me-status")
+    assert "36 samples in the window" in status.inner_text()
+
+    # Drag the window's top edge down: the kernel re-runs MID and the status follows.
+    box = canvas.bounding_box()
+    ymin, ymax = float(canvas.get_attribute("data-ymin")), float(canvas.get_attribute("data-ymax"))
+    to_px = lambda v: box["y"] + 10 + (ymax - v) / (ymax - ymin) * (box["height"] - 52)  # noqa: E731
+    hi = float(re.search(r"in \[([-\d.]+), ([-\d.]+)\]", page.locator(".sw-lc-info").inner_text()).group(2))
+    x = box["x"] + box["width"] / 2
+    page.mouse.move(x, to_px(hi))
+    page.mouse.down()
+    page.mouse.move(x, to_px(1.0), steps=5)
+    page.mouse.up()
+    page.wait_for_function(
+        "() => !document.querySelector('.sw-me-status').textContent.includes('36 samples')", timeout=30_000
+    )
+    assert "samples in the window" in status.inner_text()
+
+    # Mark cluster 0 as minority in the gallery (the kernel keeps the marks), then refit.
+    page.locator('.sw-cg-section[data-cluster="0"] .sw-cg-tag-minority').click()
+    page.locator(".sw-me-refit").click()
+    page.wait_for_function("() => document.querySelectorAll('.sw-me-table tr').length > 3", timeout=60_000)
+    assert "upweighted" in status.inner_text()
+    assert "cluster(s) [0" in status.inner_text()
+    rows = page.locator(".sw-me-table tr")
+    assert rows.nth(1).inner_text().startswith("overall")
+    assert rows.nth(2).inner_text().startswith("worst group")
+    page.screenshot(path=str(artifacts_dir / "mid_explorer_voila.png"), full_page=True)
+    assert errors == []
