@@ -102,3 +102,18 @@ def test_explorer_refuses_tuning_without_spurious_features_and_keeps_state(setup
     assert list(results) == ["low_spuriosity", "random", "misclassified"]
     assert ex.tuned_head_.weight.shape == (2, 8) and ex.view.tune_status == "done"
     assert [r["strategy"] for r in ex.view.results] == list(results)
+
+
+def test_explorer_reloads_annotations_and_crops_flagged_images_to_core_features(setup, tmp_path):
+    data, model, fs, ranker = setup
+    path = tmp_path / "a.json"
+    store = AnnotationStore.for_ranker(ranker, path)
+    # Class 0: rank by a feature, and call another core, so that flagged images get core crops.
+    store.update({0: {1: "spurious", 2: "core"}})
+    ex = SpuriosityExplorer(
+        model, data, data, train_features=fs.features, val_features=fs.features, n_features=2, k=5,
+        card_k=2, annotations_path=path, device="cpu",
+    )  # fmt: skip
+    assert ex.view.annotations == {"0": {"1": "spurious", "2": "core"}}
+    ex.view.gaps = ex._with_core_crops([{**ex.view.gaps[0], "indices": [0, 1]}])
+    assert len(ex.view.gaps[0]["crops"]) == 2

@@ -122,6 +122,12 @@ function renderExplorer({ model, el, guard }) {
         const imgs = swEl("div", "sw-sx-flagged");
         row.images.forEach((b, i) => imgs.append(thumb("gaps", b, "sw-sx-flag-img", `most spurious ${i + 1}`)));
         note.append(imgs);
+        if (row.crops && row.crops.length) {
+          const crops = swEl("div", "sw-sx-flagged sw-sx-crops");
+          crops.title = "core crops: where the class's core features fire (threshold 0.9, +20%, square)";
+          row.crops.forEach((b, i) => crops.append(thumb("gaps", b, "sw-sx-flag-img", `core crop ${i + 1}`)));
+          note.append(swEl("div", "sw-sx-hint", "core crops"), crops);
+        }
       }
       tr.append(note);
       table.append(tr);

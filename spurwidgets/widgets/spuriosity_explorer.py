@@ -18,12 +18,13 @@ import ipywidgets
 import numpy as np
 import traitlets
 
+from ..compute.activation_maps import core_crops
 from ..compute.extract import extract, get_module, last_linear_name
 from ..compute.images import ImageSource
 from ..compute.spuriosity import SpuriosityRanker
 from ..compute.spurious_tuning import STRATEGIES, TuningResult, compare_strategies
 from ..compute.validation import check_labels, check_positive_int
-from ._base import SpurWidget, check_kwargs, css_source, esm_source
+from ._base import SpurWidget, check_kwargs, css_source, encode_thumbnails, esm_source
 from .feature_card import card_payload, resolve_store
 from .spuriosity_payloads import before_curve, gap_rows, rank_curve_figure, result_rows, strip_payload
 
@@ -172,13 +173,27 @@ class SpuriosityExplorer(ipywidgets.VBox):
             self.view.strip = strip_payload(
                 self.val, ranking, self.val_spuriosity_, correct, self.strip_size, self.thumb_size
             )
-            self.view.gaps = gap_rows(
-                self.val, spurious, self.val_spuriosity_, correct, self.val_labels, self.class_names, self.k,
-                self.thumb_size,
+            self.view.gaps = self._with_core_crops(
+                gap_rows(
+                    self.val, spurious, self.val_spuriosity_, correct, self.val_labels, self.class_names, self.k,
+                    self.thumb_size,
+                )
             )  # fmt: skip
         annotated = [c for c, fs in spurious.items() if fs]
         if not self.results_:
             rank_curve_figure(before_curve(correct, self.val_spuriosity_, self.val_labels, annotated), {}, self.figure)
+
+    def _with_core_crops(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Add core crops (where the class's core features fire) to the flagged images."""
+        core = self.store.core()
+        if self.model is None or self.layer is None:
+            return rows
+        for row in rows:
+            if row["indices"] and core.get(row["cls"]):
+                pictures = self.val.float_images(np.asarray(row["indices"]))
+                crops, _ = core_crops(self.model, pictures, core[row["cls"]], layer=self.layer, device=self.device)
+                row["crops"] = [encode_thumbnails(crop[None], self.thumb_size)[0] for crop in crops]
+        return rows
 
     # ------------------------------------------------------------------ callbacks
     def _on_cls(self, _change: Any = None) -> None:

@@ -62,7 +62,9 @@ def gap_rows(
             if gap < 0
             else ""
         )
+        row["indices"] = flagged[cls].tolist() if cls in flagged else []
         row["images"] = encode_thumbnails(source.uint8(flagged[cls]), thumb) if cls in flagged else []
+        row["crops"] = []  # filled by the explorer when the class has core features and a model
         table.append(row)
     return table
 
