@@ -105,7 +105,9 @@ def serve(directory: Path) -> tuple[ThreadingHTTPServer, str]:
     return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
 
 
-def browser_timings(points: np.ndarray, codes: np.ndarray, repeats: int) -> dict[str, float]:
+def browser_timings(
+    points: np.ndarray, codes: np.ndarray, repeats: int, screenshot: str | None = None
+) -> dict[str, float]:
     from ipywidgets.widgets.widget import _remove_buffers
     from playwright.sync_api import sync_playwright
 
@@ -133,6 +135,8 @@ def browser_timings(points: np.ndarray, codes: np.ndarray, repeats: int) -> dict
             page.wait_for_function("window.__ready === true", timeout=120_000)
             page.add_script_tag(content=draw_js)
             result = page.evaluate(BENCH_JS, repeats)
+            if screenshot:
+                page.locator("#widget").screenshot(path=screenshot)
             browser.close()
         httpd.shutdown()
         return result
@@ -143,6 +147,7 @@ def browser_timings(points: np.ndarray, codes: np.ndarray, repeats: int) -> dict
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100k points, 3 repeats")
+    parser.add_argument("--screenshot", default=None, help="save a PNG of the widget with all N points here")
     args = parser.parse_args()
     n, repeats = (100_000, 3) if args.quick else (1_000_000, 5)
     rng = np.random.default_rng(0)
@@ -153,7 +158,7 @@ def main() -> None:
     print(
         f"wire bytes/point: LatentScatter {ours:.2f}, plotly Scattergl JSON {plotly_bytes:.1f} -> {plotly_bytes / ours:.1f}x smaller"
     )
-    t = browser_timings(points, codes, repeats)
+    t = browser_timings(points, codes, repeats, args.screenshot)
     print(f"full redraw in Chromium: pixel plotting {t['ours']:.0f} ms, naive fillRect loop {t['naive']:.0f} ms "
           f"-> {t['naive'] / t['ours']:.1f}x faster; zoom (wheel) redraw in the widget {t['zoom']:.0f} ms")  # fmt: skip
     angles = np.linspace(0, 2 * np.pi, 64, endpoint=False)
