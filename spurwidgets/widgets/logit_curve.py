@@ -121,10 +121,15 @@ class LogitCurve(SpurWidget):
             self._legend_classes = np.zeros(0, dtype=np.int64)
             n_codes = 0
         else:
-            present, freq = np.unique(self.labels, return_counts=True)
+            counts = np.bincount(self.labels)  # labels are validated non-negative ints
+            present = np.flatnonzero(counts)
+            freq = counts[present]
             by_freq = present[np.argsort(-freq, kind="stable")]
             self._legend_classes = np.sort(by_freq[:MAX_LEGEND_CLASSES])
             n_codes = len(self._legend_classes) + (len(present) > MAX_LEGEND_CLASSES)
+            # label -> legend position; labels outside the legend get the "other" code
+            self._code_of_label = np.full(len(counts), len(self._legend_classes), dtype=np.int64)
+            self._code_of_label[self._legend_classes] = np.arange(len(self._legend_classes))
             names = [self._class_name(c, class_names) for c in self._legend_classes]
             self.label_names = names + (["other"] if n_codes > len(names) else [])
         n_columns = max(1, min(n, MAX_COLUMNS, STATE_BUDGET // (8 + 4 * n_codes)))
@@ -142,9 +147,7 @@ class LogitCurve(SpurWidget):
 
     def _label_codes(self, labels: np.ndarray) -> np.ndarray:
         """Legend position of each label; labels outside the legend get the "other" code."""
-        pos = np.searchsorted(self._legend_classes, labels)
-        pos = np.minimum(pos, len(self._legend_classes) - 1)
-        return np.where(self._legend_classes[pos] == labels, pos, len(self._legend_classes))
+        return self._code_of_label[labels]
 
     def rank_range(self, window: tuple[float, float] | None = None) -> tuple[int, int]:
         """[start, stop) ranks of the sorted curve inside `window` (default: the current one)."""
