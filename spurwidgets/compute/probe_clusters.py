@@ -218,11 +218,12 @@ class ProbeClusters:
 
         clusters_per_class, power = self._check_params()
         n = len(ImageSource(probes, name="probes"))
+        features: np.ndarray | None = None
+        logits: np.ndarray | None = None
         if probs is None or self.variant == "classifier_features":
             fs = extract(model, probes, batch_size=self.batch_size, device=self.device)
-            self.features_ = fs.features
-            self.logits_ = fs.logits
-        probs = class_probabilities(self.logits_) if probs is None else check_probabilities(probs, n=n)
+            features, logits = fs.features, fs.logits
+        probs = class_probabilities(logits) if probs is None else check_probabilities(probs, n=n)
         rng = check_random_state(self.random_state)
         if self.vae is None:
             vae = VAE(self.latent_dim, random_state=self.random_state, device=self.device, **(self.vae_params or {}))
@@ -232,7 +233,7 @@ class ProbeClusters:
             vae.fit(probes)
         latent = vae.encode(probes)
         if self.variant == "classifier_features":
-            space, points = "features", self.features_
+            space, points = "features", features
         else:
             space, points = "latent", latent
         if self.variant in ("merged", "classifier_features"):
@@ -244,6 +245,7 @@ class ProbeClusters:
                 points, probs, clusters_per_class=clusters_per_class, power=power, random_state=rng
             )
         self.probs_, self.vae_, self.latent_, self.space_ = probs, vae, latent, space
+        self.features_, self.logits_ = features, logits  # None when probs were given (model not run)
         self.cluster_centers_, self.cluster_classes_, self.labels_ = centres, classes, labels
         self.average_cluster_probability_ = average_cluster_probability(probs, labels, classes.tolist())
         return self
