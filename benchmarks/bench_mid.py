@@ -2,7 +2,9 @@
 
 For each shortcut type and seed: train (or build) a model on a training split where a
 spurious attribute agrees with the label with probability `correlation`; run MID on the
-training features/logits (no group labels); refit the head on MID's clusters; compare
+features/logits of a held-out split with the same correlation (no group labels; image
+tasks: the "val" split, as a CNN memorises its own training images); refit the head on
+MID's clusters; compare
 worst-group accuracy (WGA) on a test split where the attribute is independent of the label:
 
 - original: the model's own predictions
@@ -12,8 +14,8 @@ worst-group accuracy (WGA) on a test split where the attribute is independent of
 - enrichment: share of minority samples in the window / share overall
 - flag precision: share of true minority samples among the flagged clusters' window members
 
-Shortcut types: "colour" (colored_digits, SmallCNN), "patch" (a white corner patch on
-randomly coloured digits, SmallCNN), "gaussian" (synthetic features with one strong
+Shortcut types: "colour" (colored_digits, SmallCNN), "patch" (a red corner patch on
+grey digits, SmallCNN), "gaussian" (synthetic features with one strong
 spurious dimension; the "model" is a logistic regression on them).
 
     .venv/bin/python benchmarks/bench_mid.py --quick      # one seed, colour + gaussian
@@ -37,35 +39,41 @@ from spurwidgets.models import SmallCNN, train_classifier
 
 
 def add_patch(data: ImageSet, correlation: float | None, seed: int) -> ImageSet:
-    """A 6x6 white patch in the top-left corner; present with P=correlation for class 1 (1-corr for 0)."""
+    """A 6x6 red patch in the top-left corner; present with P=correlation for class 1 (1-corr for 0)."""
     rng = np.random.default_rng(seed + 1000)
     if correlation is None:
         patch = rng.random(len(data)) < 0.5
     else:
         patch = np.where(data.labels == 1, rng.random(len(data)) < correlation, rng.random(len(data)) >= correlation)
-    images = data.images.copy()
-    images[patch, 1:7, 1:7, :] = 255
+    # Grey digits (colour is not a cue here), a red patch in the corner as the shortcut.
+    images = np.repeat(data.images.max(axis=3, keepdims=True), 3, axis=3)
+    images[patch, 1:7, 1:7] = np.array([255, 0, 0], dtype=np.uint8)
     return ImageSet(images=images, labels=data.labels, groups=data.labels * 2 + patch, class_names=data.class_names)
 
 
 def image_task(kind: str, seed: int, correlation: float, epochs: int):
-    """(train features, logits, labels, true groups, test features, test logits, test labels, test groups)."""
-    if kind == "colour":
-        train = colored_digits("train", correlation=correlation, seed=seed)
-        test = colored_digits("test", seed=seed)
-    else:
-        train = add_patch(colored_digits("train", correlation=None, seed=seed), correlation, seed)
-        test = add_patch(colored_digits("test", correlation=None, seed=seed), None, seed)
-    model = train_classifier(
-        SmallCNN(n_classes=2, random_state=seed), train, epochs=epochs, seed=seed, device="cpu", progress=False
-    )
-    fs_train = spurwidgets.extract(model, train, device="cpu")
+    """Train on "train"; MID, its refit and the oracle use a held-out "val" split with the same
+    correlation (a model that memorised its training set has no intercept window there);
+    accuracy is measured on "test", where the attribute is independent of the label.
+
+    Returns (features, logits, labels, true groups) of val, then the same for test.
+    """
+
+    def split(name: str, corr: float | None):
+        if kind == "colour":
+            return colored_digits(name, correlation=corr, seed=seed)
+        return add_patch(colored_digits(name, correlation=None, seed=seed), corr, seed)
+
+    train, val, test = split("train", correlation), split("val", correlation), split("test", None)
+    model = SmallCNN(n_classes=2, random_state=seed)
+    train_classifier(model, train, epochs=epochs, seed=seed, device="cpu", progress=False)
+    fs_val = spurwidgets.extract(model, val, device="cpu")
     fs_test = spurwidgets.extract(model, test, device="cpu")
     return (
-        fs_train.features,
-        fs_train.logits,
-        train.labels,
-        train.groups,
+        fs_val.features,
+        fs_val.logits,
+        val.labels,
+        val.groups,
         fs_test.features,
         fs_test.logits,
         test.labels,
