@@ -102,9 +102,9 @@ class ImageGallery(SpurWidget):
     def indices(self, value: Any) -> None:
         self._indices = check_indices(value, len(self.source))
         self.n_items = len(self._indices)
-        keep = set(self._indices.tolist()) if len(self._indices) <= 1_000_000 else None
-        if keep is not None:
-            self.selection = [i for i in self.selection if i in keep]
+        if self.selection:  # keep only selected images that are still shown
+            chosen = np.asarray(self.selection, dtype=np.int64)
+            self.selection = chosen[np.isin(chosen, self._indices)].tolist()
         if self.page != 0:
             self.page = 0  # the observer renders
         else:

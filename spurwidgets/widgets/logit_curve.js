@@ -143,7 +143,11 @@ function lcRender({ model, el, guard }) {
     if (bottom >= top) {
       ctx.fillStyle = accent; ctx.globalAlpha = 0.14; ctx.fillRect(p.x, top, p.w, bottom - top); ctx.globalAlpha = 1;
       ctx.strokeStyle = accent; ctx.lineWidth = 2;
-      for (const y of [yPx(hi, p), yPx(lo, p)]) if (y >= p.y && y <= p.y + p.h) { ctx.beginPath(); ctx.moveTo(p.x, y); ctx.lineTo(p.x + p.w, y); ctx.stroke(); }
+      for (const y of [yPx(hi, p), yPx(lo, p)]) {
+        if (y < p.y || y > p.y + p.h) continue;
+        ctx.beginPath(); ctx.moveTo(p.x, y); ctx.lineTo(p.x + p.w, y); ctx.stroke();
+        ctx.fillRect(p.x + p.w - 26, y - 3, 20, 6);  // grip: this edge can be dragged
+      }
       if (s.env) {
         ctx.save(); ctx.beginPath(); ctx.rect(p.x, top - 1, p.w, bottom - top + 2); ctx.clip();
         ctx.lineWidth = 3; tracePath(ctx, p); ctx.stroke(); ctx.restore();
