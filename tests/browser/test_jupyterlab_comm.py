@@ -95,6 +95,7 @@ def _read_selection(path: Path, window_changed_from: list[float], timeout: float
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 def test_window_drag_updates_selection_in_kernel(lab, page, artifacts_dir):
     url, work = lab
     page.set_viewport_size({"width": 1200, "height": 900})
