@@ -135,3 +135,12 @@ def test_screenshots_light_and_dark(widget_page):
             wp.page.wait_for_function("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
             assert wp.screenshot(f"{name}_{theme}.png").stat().st_size > 5000
             assert wp.errors == []
+
+
+def test_page_past_the_end_is_clamped_by_python_and_echoed(widget_page, pictures):
+    g = ImageGallery(pictures, page_size=50)
+    wp = widget_page(g)
+    wp.page.evaluate("window.__model.set('page', 7); window.__model.save_changes()")
+    assert {"page", "thumbnails", "page_indices"} <= set(wp.sync())
+    assert g.page == 2 and wp.get("page") == 2
+    assert wp.page.locator(".sw-ig-page").inner_text() == "page 3 / 3"
