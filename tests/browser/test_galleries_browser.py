@@ -44,6 +44,7 @@ def test_clicking_thumbnails_toggles_the_selection(widget_page, pictures):
         117,
     ]
     assert wp.page.locator(".sw-ig-selected").inner_text() == "2 selected"
+    wp.screenshot("image_gallery_selected.png")
     wp.sync()
     assert g.selection == [105, 117]
     wp.page.click(".sw-ig-clear")
