@@ -26,7 +26,7 @@ from ..compute.spurious_tuning import STRATEGIES, TuningResult, compare_strategi
 from ..compute.validation import check_labels, check_positive_int
 from ._base import SpurWidget, check_kwargs, css_source, encode_thumbnails, esm_source
 from .feature_card import card_payload, resolve_store
-from .spuriosity_payloads import before_curve, gap_rows, rank_curve_figure, result_rows, strip_payload
+from .spuriosity_payloads import before_curve, gap_rows, rank_curve_figure, replace_traces, result_rows, strip_payload
 
 
 class SpuriosityView(SpurWidget):
@@ -87,6 +87,7 @@ class SpuriosityExplorer(ipywidgets.VBox):
         random_state: int = 0,
         **kwargs: Any,
     ) -> None:
+        check_kwargs("SpuriosityExplorer", kwargs)  # a typo fails before any work is done
         self.model, self.layer, self.device, self.attack = model, layer, device, attack
         self.train = ImageSource(train_images, name="train_images")
         self.val = ImageSource(val_images, name="val_images")
@@ -112,14 +113,11 @@ class SpuriosityExplorer(ipywidgets.VBox):
         self._cards: dict[int, list[dict[str, Any]]] = {}
         self.view = SpuriosityView()
         self.view.class_names, self.view.k, self.view.annotations = self.class_names, self.k, self._annotation_trait()
-        import plotly.graph_objects as go
-
-        self.figure = go.FigureWidget()
+        self.figure: Any = None  # plotly FigureWidget, built by the first refresh with its traces
         self.refresh()
         self.view.observe(self.view.guard(self._on_cls), "cls")
         self.view.observe(self.view.guard(self._on_annotations), "annotations")
         self.view.observe(self.view.guard(self._on_tune), "tune_request")
-        check_kwargs("SpuriosityExplorer", kwargs)
         super().__init__(children=[self.view, self.figure], **kwargs)
 
     # ------------------------------------------------------------------ state
@@ -181,7 +179,19 @@ class SpuriosityExplorer(ipywidgets.VBox):
             )  # fmt: skip
         annotated = [c for c, fs in spurious.items() if fs]
         if not self.results_:
-            rank_curve_figure(before_curve(correct, self.val_spuriosity_, self.val_labels, annotated), {}, self.figure)
+            self._show_curve(
+                rank_curve_figure(before_curve(correct, self.val_spuriosity_, self.val_labels, annotated), {})
+            )
+
+    def _show_curve(self, figure: Any) -> None:
+        """Build the FigureWidget from the first figure (layout and traces reach the browser when
+        it is displayed); later figures only swap the traces (sent as messages)."""
+        import plotly.graph_objects as go
+
+        if self.figure is None:
+            self.figure = go.FigureWidget(figure)
+        else:
+            replace_traces(self.figure, figure)
 
     def _with_core_crops(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Add core crops (where the class's core features fire) to the flagged images."""
@@ -249,7 +259,7 @@ class SpuriosityExplorer(ipywidgets.VBox):
             )
         self.results_ = results
         first = next(iter(results.values()))
-        rank_curve_figure(first.before["curve"], results, self.figure)
+        self._show_curve(rank_curve_figure(first.before["curve"], results))
         self.view.results = result_rows(results)
         self.view.tune_progress, self.view.tune_status = 1.0, "done"
         return results

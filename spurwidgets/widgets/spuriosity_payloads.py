@@ -81,38 +81,37 @@ def result_rows(results: dict[str, TuningResult]) -> list[dict[str, Any]]:
     return rows
 
 
-def rank_curve_figure(before: dict[str, Any] | None, results: dict[str, TuningResult], figure: Any = None) -> Any:
+def rank_curve_figure(before: dict[str, Any] | None, results: dict[str, TuningResult]) -> Any:
     """plotly figure: validation accuracy vs spuriosity rank, before and after each strategy."""
     import plotly.graph_objects as go
 
-    fig = figure if figure is not None else go.Figure()
-    traces = []
+    fig = go.Figure()
     if before is not None:
-        traces.append(go.Scatter(x=before["rank"], y=before["accuracy"], name="before", mode="lines+markers"))
+        fig.add_trace(go.Scatter(x=before["rank"], y=before["accuracy"], name="before", mode="lines+markers"))
     for strategy, result in results.items():
         curve = result.after["curve"]
-        traces.append(go.Scatter(x=curve["rank"], y=curve["accuracy"], name=f"after: {strategy}", mode="lines+markers"))
-    with fig.batch_update() if hasattr(fig, "batch_update") else _nothing():
-        fig.data = []
-        for trace in traces:
-            fig.add_trace(trace)
-        fig.update_layout(
-            title="Validation accuracy vs spuriosity rank (within class)",
-            xaxis_title="spuriosity rank (0 = least spurious, 1 = most)",
-            yaxis_title="accuracy",
-            yaxis_range=[0, 1.05],
-            height=320,
-            margin=dict(l=50, r=20, t=50, b=45),
-        )
+        fig.add_trace(go.Scatter(x=curve["rank"], y=curve["accuracy"], name=f"after: {strategy}", mode="lines+markers"))
+    fig.update_layout(
+        title="Validation accuracy vs spuriosity rank (within class)",
+        xaxis_title="spuriosity rank (0 = least spurious, 1 = most)",
+        yaxis_title="accuracy",
+        yaxis_range=[0, 1.05],
+        xaxis_range=[0, 1],
+        height=320,
+        margin=dict(l=50, r=20, t=50, b=45),
+    )
     return fig
 
 
-class _nothing:
-    def __enter__(self) -> None:
-        return None
+def replace_traces(widget: Any, figure: Any) -> None:
+    """Show `figure`'s traces in a plotly FigureWidget whose layout was set when it was built.
 
-    def __exit__(self, *args: Any) -> None:
-        return None
+    (Layout changes made to a FigureWidget before it is displayed do not reach the browser, so
+    the layout is fixed at construction and only the traces are swapped.)
+    """
+    widget.data = []
+    if figure.data:
+        widget.add_traces(list(figure.data))
 
 
 def before_curve(correct: np.ndarray, spuriosity: np.ndarray, labels: np.ndarray, classes: list[int], n_bins: int = 10):

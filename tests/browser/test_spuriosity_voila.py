@@ -1,0 +1,105 @@
+"""SpuriosityExplorer through a real kernel (Voila): annotate -> JSON file + gap table, Tune head."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+CELL = """
+import spurwidgets as sw
+from spurwidgets.widgets import SpuriosityExplorer
+data = sw.datasets.colored_digits("val", size=16)[::4]
+model = sw.models.SmallCNN(n_classes=2, width=8, random_state=0)
+explorer = SpuriosityExplorer(model, data, data, n_features=2, k=5, n_per_class=10, card_k=3,
+                              annotations_path="notes.json", device="cpu")
+explorer
+"""
+
+
+def _notebook(path: Path) -> Path:
+    cell = {"cell_type": "code", "id": "sx", "execution_count": None, "metadata": {}, "outputs": [], "source": CELL}
+    kernel = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nb = {"cells": [cell], "metadata": {"kernelspec": kernel}, "nbformat": 4, "nbformat_minor": 5}
+    path.write_text(json.dumps(nb))
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def voila_url(tmp_path: Path) -> Iterator[str]:
+    notebook = _notebook(tmp_path / "spuriosity_explorer.ipynb")
+    port = _free_port()
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    for var, sub in [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_RUNTIME_DIR", "runtime"), ("IPYTHONDIR", "ipython")]:
+        env[var] = str(tmp_path / sub)
+    log = (tmp_path / "voila.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"],
+        cwd=tmp_path,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"voila exited with status {process.returncode}")
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+        print((tmp_path / "voila.log").read_text()[-3000:])
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_annotate_and_tune_through_a_real_kernel(voila_url: str, page, artifacts_dir: Path, tmp_path: Path):
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.set_viewport_size({"width": 1000, "height": 1400})
+    page.goto(voila_url, timeout=180_000)
+    cards = page.locator(".sw-sx-cards .sw-fc")
+    cards.first.wait_for(state="visible", timeout=120_000)
+    assert cards.count() == 2
+    feature = cards.first.get_attribute("data-feature")
+
+    cards.first.locator("button.sw-fc-mark-spurious").click()
+    gap_cell = page.locator(".sw-sx-gaps tr[data-cls='0'] td").nth(2)
+    page.wait_for_function(
+        "() => document.querySelector(\".sw-sx-gaps tr[data-cls='0'] td:nth-child(3)\").textContent !== '—'",
+        timeout=30_000,
+    )
+    assert gap_cell.inner_text() != "—"
+    notes = json.loads((tmp_path / "notes.json").read_text())
+    assert notes["annotations"] == {"0": {feature: "spurious"}}
+
+    page.locator("button.sw-sx-tune-button").click()
+    page.wait_for_function("() => document.querySelectorAll('.sw-sx-results tr[data-strategy]').length === 3",
+                           timeout=120_000)  # fmt: skip
+    assert page.locator(".sw-sx-status").inner_text() == "done"
+    page.screenshot(path=str(artifacts_dir / "spuriosity_explorer_voila.png"), full_page=True)
+    assert errors == []
