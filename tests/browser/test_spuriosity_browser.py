@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 import spurwidgets as sw
@@ -104,4 +105,24 @@ def test_explorer_class_picker_and_tune_button(widget_page, explorer):
     assert wp.el.locator(".sw-sx-status").inner_text() == "done"
     assert set(explorer.results_) == set(strategies) and len(explorer.figure.data) == 4
     wp.screenshot("spuriosity_explorer.png")
+    assert wp.errors == []
+
+
+@pytest.mark.browser
+def test_negative_gap_row_is_highlighted_with_its_most_spurious_images(widget_page, explorer):
+    from spurwidgets.compute.images import ImageSource
+    from spurwidgets.widgets.spuriosity_payloads import gap_rows
+
+    labels = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    spuriosity = np.array([0.0, 1.0, 2.0, 3.0, 0.0, 1.0, 2.0, 3.0])
+    correct = np.array([1, 1, 0, 0, 0, 0, 1, 1], dtype=bool)  # class 0: negative, class 1: positive
+    source = ImageSource(np.zeros((8, 4, 4, 3), dtype=np.uint8))
+    wp = widget_page(explorer.view, width=900)
+    explorer.view.gaps = gap_rows(source, {0: [1], 1: [1]}, spuriosity, correct, labels, ["a", "b"], k=2, thumb=8)
+    wp.push("gaps")
+    negative = wp.el.locator(".sw-sx-gaps tr.sw-sx-negative")
+    assert negative.count() == 1 and negative.get_attribute("data-cls") == "0"
+    assert negative.locator("td").nth(2).inner_text() == "-100"
+    assert negative.locator("img.sw-sx-flag-img").count() == 2
+    assert wp.el.locator(".sw-sx-gaps tr[data-cls='1'] td").nth(2).inner_text() == "+100"
     assert wp.errors == []
