@@ -212,7 +212,7 @@ def _threads_for(n_values: int, device: torch.device) -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
-def _fit_arrays(features, labels, weights, C, device, init=None, max_iter=200, tol=1e-5, solver="scipy"):
+def _fit_arrays(features, labels, weights, C, device, init=None, max_iter=200, tol=1e-4, solver="scipy"):
     """Fit on validated NumPy arrays; labels already encoded to 0..K-1."""
     with _threads_for(features.size, device):
         return _fit_arrays_now(features, labels, weights, C, device, init, max_iter, tol, solver)
@@ -254,7 +254,7 @@ def refit_head(
     random_state: Any = 0,
     device: Any = "auto",
     max_iter: int = 200,
-    tol: float = 1e-5,
+    tol: float = 1e-4,
     validation_fraction: float = 0.2,
     solver: str = "auto",
 ) -> LinearHead:
@@ -269,7 +269,8 @@ def refit_head(
         groups are given), warm-starting each fit from the previous one, then refit on all.
     random_state: seeds the validation split of C="auto" (the fit itself is deterministic).
     device: "auto" (CUDA when present), "cpu", "cuda" or a torch.device; float32 throughout.
-    tol: stop when the largest gradient entry of the (1/N-scaled) objective is below tol.
+    tol: stop when the largest gradient entry of the (1/N-scaled) objective is below tol
+        (scikit-learn's default, 1e-4).
     solver: "auto" ("torch" on CUDA, "scipy" on CPU), "torch" (torch.optim.LBFGS, all on
         the device) or "scipy" (SciPy's L-BFGS-B driving the float32 torch loss/gradient).
     """
