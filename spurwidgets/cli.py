@@ -2,7 +2,8 @@
 
 `spurwidgets lab` copies the notebooks bundled with the package into a folder of the user's
 (default `./spurwidgets-notebooks/`) and starts JupyterLab on the first lesson. A copy the
-user has edited is never overwritten unless `--force` is given (and then a `.bak` is kept).
+user has edited is never overwritten without asking: on a terminal the command asks, else
+it keeps the user's copy and says so; `--force` replaces it (a `.bak` is kept either way).
 """
 
 from __future__ import annotations
@@ -94,6 +95,16 @@ def lab_command(notebook: str, extra: list[str], *, as_root: bool | None = None)
     return command
 
 
+def _ask(question: str) -> bool:
+    """Yes/no on an interactive terminal; never asks (answers no) when input is not a terminal."""
+    if not sys.stdin.isatty():
+        return False
+    try:
+        return input(question).strip().lower() in {"y", "yes"}
+    except EOFError:
+        return False
+
+
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -122,6 +133,12 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as error:
         print(f"spurwidgets lab: {error}", file=sys.stderr)
         return 2
+    if report.kept and _ask(
+        f"{len(report.kept)} notebook(s) differ from the bundled version ({', '.join(report.kept)}). "
+        "Replace them (your versions are kept as <name>.bak)? [y/N] "
+    ):
+        replaced = copy_notebooks(dest, force=True, sources=[p for p in bundled_notebooks() if p.name in report.kept])
+        report.kept, report.overwritten = [], replaced.overwritten
     print(report.summary(dest.resolve()))
     if args.no_launch:
         return 0

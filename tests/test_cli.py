@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -121,3 +122,33 @@ def test_console_script_entry_point_runs(tmp_path: Path):
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "nb" / cli.FIRST_NOTEBOOK).exists()
+
+
+def _edited_lesson(tmp_path: Path) -> Path:
+    dest = tmp_path / "lesson"
+    assert cli.main(["lab", "--dir", str(dest), "--no-launch"]) == 0
+    (dest / cli.FIRST_NOTEBOOK).write_text("my notes")
+    return dest
+
+
+def test_main_asks_before_replacing_an_edited_copy_and_keeps_it_on_no(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    dest = _edited_lesson(tmp_path)
+    questions = []
+    monkeypatch.setattr(cli, "_ask", lambda q: questions.append(q) or False)
+    assert cli.main(["lab", "--dir", str(dest), "--no-launch"]) == 0
+    assert len(questions) == 1 and cli.FIRST_NOTEBOOK in questions[0]
+    assert (dest / cli.FIRST_NOTEBOOK).read_text() == "my notes"
+
+
+def test_main_replaces_an_edited_copy_on_yes_and_keeps_a_backup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    dest = _edited_lesson(tmp_path)
+    monkeypatch.setattr(cli, "_ask", lambda q: True)
+    assert cli.main(["lab", "--dir", str(dest), "--no-launch"]) == 0
+    bundled = next(p for p in cli.bundled_notebooks() if p.name == cli.FIRST_NOTEBOOK)
+    assert (dest / cli.FIRST_NOTEBOOK).read_bytes() == bundled.read_bytes()
+    assert (dest / (cli.FIRST_NOTEBOOK + ".bak")).read_text() == "my notes"
+
+
+def test_ask_answers_no_without_a_terminal(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(cli.sys, "stdin", io.StringIO("y\n"))
+    assert cli._ask("replace? ") is False

@@ -78,4 +78,6 @@ def test_lesson_renders_in_voila_with_a_live_logit_curve(voila_url: str, page, a
     assert page.locator(".jp-InputArea-editor").count() == 0
     assert page.get_by_text("Shortcut learning", exact=False).first.is_visible()
     page.screenshot(path=str(artifacts_dir / "voila_lesson01.png"), full_page=False)
+    canvas.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts_dir / "voila_lesson01_logit_curve.png"), full_page=False)
     assert errors == []
