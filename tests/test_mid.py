@@ -167,3 +167,17 @@ def test_oracle_refit_is_at_least_as_good_as_mid(fitted):
         metrics.worst_group_accuracy(yt, oracle.predict(xt), gt)
         >= metrics.worst_group_accuracy(yt, mid.refit().predict(xt), gt) - 0.05
     )
+
+
+def test_report_gives_before_after_per_group(fitted):
+    mid, (x, logits, y, groups) = fitted
+    xt, lt, yt, gt = shortcut(seed=1, minority=0.5)
+    head = mid.refit()
+    table = mid.report(xt, lt, yt, gt)
+    assert list(table.columns) == ["n", "before", "after", "change"]
+    assert list(table.index) == ["0", "1", "2", "3", "overall", "worst group"]
+    after = head.predict(xt) == yt
+    assert table.loc["1", "after"] == pytest.approx(after[gt == 1].mean())
+    assert table.loc["worst group", "before"] == 0.0
+    assert table.loc["worst group", "after"] == pytest.approx(metrics.worst_group_accuracy(yt, head.predict(xt), gt))
+    assert table.loc["overall", "change"] == pytest.approx(after.mean() - ((lt[:, 0] > 0) == yt).mean())

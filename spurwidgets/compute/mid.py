@@ -306,6 +306,31 @@ class MID:
         self.head_ = head
         return head
 
+    def report(
+        self, features: Any, logits: Any, labels: Any, groups: Any, *, head: Any = None, group_names: Any = None
+    ):
+        """Accuracy per group before (the model's logits) and after (`head`, default the last
+        `refit`), via `metrics.report`: a DataFrame indexed by group plus "worst group" and
+        "overall", columns n, before, after, change."""
+        from .. import metrics
+
+        head = getattr(self, "head_", None) if head is None else head
+        if head is None:
+            raise RuntimeError("no refitted head yet: call refit() first or pass head=")
+        features, logits = check_features(features), check_logits(logits)
+        labels = check_labels(labels, "labels", n=len(features))
+        check_same_length(features=features, logits=logits, labels=labels)
+        before_pred = (logits[:, 0] > 0).astype(np.int64) if logits.shape[1] == 1 else logits.argmax(1)
+        before = metrics.report(labels, before_pred, groups, group_names)
+        after = metrics.report(labels, head.predict(features), groups, group_names)
+        table = before[["n"]].copy()
+        table["before"], table["after"] = before["accuracy"], after["accuracy"]
+        groups_only = table.drop(index="overall")
+        table.loc["worst group"] = [len(labels), groups_only["before"].min(), groups_only["after"].min()]
+        table["change"] = table["after"] - table["before"]
+        table["n"] = table["n"].astype(int)
+        return table
+
     def enrichment(self, true_groups: Any, minority: Any) -> float:
         """Share of true minority samples in the window divided by their share overall."""
         check_is_fitted(self, "window_")
