@@ -115,7 +115,8 @@ class MIDExplorer(SpurWidget):
 
     @window.setter
     def window(self, value: Any) -> None:
-        self.curve.window = value
+        with self.hold_sync():
+            self.curve.window = value
 
     @property
     def marked(self) -> dict[int, str]:
@@ -163,7 +164,8 @@ class MIDExplorer(SpurWidget):
         mirror = self._mirrors.get(message.get("child", ""))
         if mirror is None:
             raise ValueError(f"unknown embedded view {message.get('child')!r}")
-        mirror.apply(dict(message.get("state") or {}))
+        with self.hold_sync():  # one message for everything the change causes (curve, clusters, gallery)
+            mirror.apply(dict(message.get("state") or {}))
 
     def _route_child_message(self, _widget: Any, content: Any, buffers: Any) -> None:
         if isinstance(content, dict) and content.get("kind") == "child" and content.get("child") in self._mirrors:
