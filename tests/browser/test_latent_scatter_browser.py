@@ -144,3 +144,17 @@ def test_dark_theme_renders(widget_page):
     assert wp.page.locator(".sw-ls-item").all_inner_texts() == ["a", "b", "c", "far"]
     wp.screenshot("latent_scatter_dark.png")
     assert wp.errors == []
+
+
+def test_browser_highlight_and_python_selection_agree_on_a_wavy_lasso(widget_page):
+    rng = np.random.default_rng(1)
+    points = rng.normal(size=(20_000, 2)).astype(np.float32)
+    w = LatentScatter(points)
+    wp = widget_page(w)
+    angles = np.linspace(0, 2 * np.pi, 40)
+    radius = 1.5 + 0.6 * np.sin(5 * angles)  # a star-like, non-convex lasso
+    drag_path(wp, list(zip(radius * np.cos(angles), radius * np.sin(angles))))
+    wp.sync()
+    assert 2_000 < len(w.selection) < 18_000
+    assert dataset(wp, "nSelected") == str(len(w.selection))
+    assert wp.errors == []
