@@ -26,6 +26,7 @@ function meChildModel(parent, key) {
   let local = { ...(parent.get(trait) || {}) };
   let pending = {};
   let seq = 0;
+  const view = Math.random().toString(36).slice(2);
   const emit = (event, ...args) => { for (const cb of [...(listeners.get(event) || [])]) cb(...args); };
   const proxy = {
     get: (name) => local[name],
@@ -38,7 +39,9 @@ function meChildModel(parent, key) {
     save_changes() {
       if (!Object.keys(pending).length) return;
       seq += 1;
-      parent.set("_child_changes", { child: key, seq, state: pending });
+      // `view` + `seq` make every message distinct, so Backbone never drops one as "unchanged"
+      // (two views of the same explorer each count from 1).
+      parent.set("_child_changes", { child: key, view, seq, state: pending });
       pending = {};
       parent.save_changes();
     },
