@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hypothesis.strategies as st
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis.extra.numpy import arrays
 from torch import nn
 
 from spurwidgets.compute.probe_clusters import (
@@ -176,3 +179,16 @@ def test_run_table1_refuses_unknown_variants():
 
     with pytest.raises(ValueError, match=r"variants must be among .*got \['best'\]"):
         run_table1(variants=["paper", "best"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(1, 5)), elements=st.floats(-50, 50)))
+def test_class_probabilities_are_valid_probabilities_for_any_logits(logits):
+    probs = check_probabilities(class_probabilities(logits))  # raises if rows do not sum to 1
+    assert probs.shape == (len(logits), max(2, logits.shape[1]))
+    if logits.shape[1] == 1:
+        assert np.array_equal(probs[:, 1] > 0.5, logits[:, 0] > 0)
+    else:
+        top2 = np.sort(logits, axis=1)[:, -2:]
+        clear = top2[:, 1] - top2[:, 0] > 1e-9  # no (near-)tie for the largest logit
+        assert np.array_equal(probs.argmax(1)[clear], logits.argmax(1)[clear])
