@@ -153,27 +153,7 @@ function lsRender({ model, el, guard }) {
   }
 
   function drawLegend() {
-    legend.replaceChildren();
-    const rgb = lsColors();
-    legend.append(swEl("div", "sw-ls-legend-title", model.get("color_by")));
-    if (model.get("color_kind") === "continuous") {
-      const [lo, hi] = model.get("color_range");
-      const ramp = swEl("div", "sw-ls-ramp");
-      ramp.style.background = `linear-gradient(to top, ${LS_VIRIDIS.join(", ")})`;
-      const labels = swEl("div", "sw-ls-ramp-labels");
-      labels.append(swEl("span", "", lsFormat(hi)), swEl("span", "", lsFormat((lo + hi) / 2)), swEl("span", "", lsFormat(lo)));
-      const wrap = swEl("div", "sw-ls-rampwrap");
-      wrap.append(ramp, labels);
-      legend.append(wrap);
-    } else {
-      model.get("color_labels").slice(0, 24).forEach((name, k) => {
-        const item = swEl("div", "sw-ls-item");
-        const sw = swEl("span", "sw-ls-swatch");
-        sw.style.background = lsRgbCss(rgb[k]);
-        item.append(sw, swEl("span", "", name));
-        legend.append(item);
-      });
-    }
+    lsLegend(legend, model, lsColors());
     select.replaceChildren(...model.get("colorings").map((n) => { const o = swEl("option", "", n); o.value = n; return o; }));
     select.value = model.get("color_by");
   }

@@ -1,4 +1,4 @@
-// LatentScatter drawing helpers (plain functions; Python concatenates this file with
+// LatentScatter drawing and legend helpers (plain functions; Python concatenates this file with
 // _common.js and latent_scatter.js into one ES module). Points are plotted straight into an
 // ImageData pixel buffer: one 32-bit write per pixel of a small disc stamp, which keeps a
 // full redraw of 1M points within a frame budget, no WebGL needed.
@@ -120,4 +120,27 @@ function lsFormat(v) {
   const a = Math.abs(v);
   if (a >= 1e4 || (a > 0 && a < 1e-3)) return v.toExponential(1);
   return `${+v.toFixed(3)}`;
+}
+
+// Legend of the active colouring: a viridis colour bar (continuous) or swatches (categories).
+function lsLegend(legend, model, rgb) {
+  legend.replaceChildren(swEl("div", "sw-ls-legend-title", model.get("color_by")));
+  if (model.get("color_kind") === "continuous") {
+    const [lo, hi] = model.get("color_range");
+    const ramp = swEl("div", "sw-ls-ramp");
+    ramp.style.background = `linear-gradient(to top, ${LS_VIRIDIS.join(", ")})`;
+    const labels = swEl("div", "sw-ls-ramp-labels");
+    labels.append(swEl("span", "", lsFormat(hi)), swEl("span", "", lsFormat((lo + hi) / 2)), swEl("span", "", lsFormat(lo)));
+    const wrap = swEl("div", "sw-ls-rampwrap");
+    wrap.append(ramp, labels);
+    legend.append(wrap);
+    return;
+  }
+  model.get("color_labels").slice(0, 24).forEach((name, k) => {
+    const item = swEl("div", "sw-ls-item");
+    const swatch = swEl("span", "sw-ls-swatch");
+    swatch.style.background = lsRgbCss(rgb[k]);
+    item.append(swatch, swEl("span", "", name));
+    legend.append(item);
+  });
 }
