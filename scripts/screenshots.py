@@ -145,6 +145,12 @@ def main() -> int:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
                 page = browser.new_page(viewport={"width": 1000, "height": 900}, device_scale_factor=2)
+                problems: list[str] = []
+                page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+                page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} ({r.failure})"))
+                page.on(
+                    "console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None
+                )
                 page.goto(f"http://127.0.0.1:{port}/", timeout=600_000)
                 page.wait_for_load_state("networkidle", timeout=600_000)
                 for text in page.locator("pre").all_inner_texts():
@@ -156,11 +162,13 @@ def main() -> int:
                     if box.count() == 0:
                         continue
                     box.first.scroll_into_view_if_needed()
-                    page.wait_for_timeout(800)  # let canvases draw after layout
+                    page.wait_for_timeout(3000 if "explorer" in name else 800)  # canvases/plotly draw after layout
                     target = out / f"{name}.png"
                     box.first.locator(":scope > *").first.screenshot(path=str(target))  # the widget itself
                     written.append(target)
                 browser.close()
+                for problem in problems:
+                    print(problem[:300])
         finally:
             server.terminate()
             server.wait(timeout=20)
