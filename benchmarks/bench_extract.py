@@ -57,7 +57,7 @@ def main():
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     repeats = 3 if args.quick else 7
-    n_small, n_big = (1024, 64) if args.quick else (8192, 512)
+    n_small, n_big = (1024, 64) if args.quick else (8192, 1024)
     ratios = [
         measure("SmallCNN 28x28", SmallCNN(), rng.integers(0, 256, (n_small, 28, 28, 3), dtype=np.uint8), 256, repeats),
         measure(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -145,3 +147,79 @@ def test_page_past_the_end_is_clamped_by_python_and_echoed(widget_page, pictures
     assert {"page", "thumbnails", "page_indices"} <= set(wp.sync())
     assert g.page == 2 and wp.get("page") == 2
     assert wp.page.locator(".sw-ig-page").inner_text() == "page 3 / 3"
+
+
+# --- blob URL lifetime: no "Failed to load resource: net::ERR_FILE_NOT_FOUND" ---------------
+# Each thumbnail is an <img> on an object URL. A redraw (paging, new indices, expand) that
+# revoked the previous draw's URLs while those images were still loading made Chromium log
+# ERR_FILE_NOT_FOUND; the URL must only be revoked once its own image has loaded (or failed).
+
+
+def _watch_failures(wp) -> list[str]:
+    failed: list[str] = []
+    wp.page.on("requestfailed", lambda req: failed.append(f"{req.url[:40]} {req.failure}"))
+    return failed
+
+
+def _push_in_quick_succession(wp, *updates: tuple[str, ...]) -> None:
+    """Push each group of traits as its own 'comm message', one task apart, so every redraw
+    starts while the previous draw's images are still loading."""
+    encode_state = sys.modules[type(wp).__module__].encode_state  # the harness's own encoder
+    encoded = [encode_state(wp.widget.get_state(list(names))) for names in updates]
+    wp.page.evaluate(
+        "async (us) => { for (const u of us) { window.__push(u); await new Promise(r => setTimeout(r, 0)); } }",
+        encoded,
+    )
+
+
+def _settle(wp) -> None:
+    """Wait until every image on the page has decoded, then one more frame for late errors."""
+    wp.page.wait_for_function("[...document.images].every(i => i.complete)")
+    wp.page.evaluate("() => new Promise(r => requestAnimationFrame(() => setTimeout(r, 50)))")
+    broken = wp.page.evaluate("[...document.images].filter(i => i.naturalWidth === 0).length")
+    assert broken == 0
+
+
+def test_image_gallery_keeps_blob_urls_alive_through_paging_and_new_indices(widget_page, pictures):
+    g = ImageGallery(pictures, page_size=24, columns=8, thumb_size=24)
+    wp = widget_page(g)
+    failed = _watch_failures(wp)
+    pages = []
+    for page in (1, 2, 3, 0):  # a page per message, as fast as the comm delivers them
+        g.page = page
+        pages.append(("page", "thumbnails", "page_indices", "tooltips", "page_captions"))
+        _push_in_quick_succession(wp, pages[-1])
+    wp.page.click(".sw-ig-next")  # the buttons too
+    wp.sync()
+    wp.page.click(".sw-ig-next")
+    wp.sync()
+    g.indices = np.arange(149, 99, -1)  # re-selection: Python sets new indices, twice in a row
+    first = ("n_items", "page", "thumbnails", "page_indices", "tooltips", "page_captions")
+    g.selection = [40, 20]
+    g.indices = np.arange(60)
+    _push_in_quick_succession(wp, first, first + ("selection",))
+    _settle(wp)
+    assert wp.page.locator(".sw-ig-cell").evaluate_all("cs => cs.map(c => +c.dataset.index)") == list(range(24))
+    assert wp.page.locator(".sw-ig-selected").inner_text() == "2 selected"
+    assert wp.errors == [] and failed == []
+
+
+def test_cluster_gallery_keeps_blob_urls_alive_through_expand_and_redraws(cluster_page):
+    g, wp = cluster_page
+    failed = _watch_failures(wp)
+    more = '.sw-cg-section[data-cluster="7"] .sw-cg-more'
+    for _ in range(2):  # expand, collapse, expand, collapse via the button
+        wp.page.click(more)
+        wp.sync()
+    g.expanded = [7, 2]
+    thumbs = ("expanded", "thumbnails", "thumb_indices")
+    assert sorted(g.thumbnails) == ["2", "7"]
+    _push_in_quick_succession(wp, ("expanded",), thumbs)
+    g.expanded = []
+    _push_in_quick_succession(wp, thumbs)
+    g.expanded = [7]
+    _push_in_quick_succession(wp, ("expanded",), thumbs)
+    _settle(wp)
+    assert wp.page.locator('.sw-cg-section[data-cluster="7"] img').count() == 12
+    assert wp.page.locator('.sw-cg-section[data-cluster="2"] img').count() == 4
+    assert wp.errors == [] and failed == []

@@ -30,12 +30,6 @@ def explorer():
     return MIDExplorer(x, images, y, groups=groups, logits=logits, random_state=0, device="cpu")
 
 
-def _real_errors(wp):
-    """Page errors, without Chromium's notice about thumbnails whose blob URL the gallery
-    revoked while redrawing (ClusterGallery redraws once per changed trait)."""
-    return [e for e in wp.errors if "Failed to load resource: net::ERR_FILE_NOT_FOUND" not in e]
-
-
 def _value_to_px(wp, value):
     """Page y of a logit value on the embedded curve's canvas (LC_MARGIN top 10, bottom 42)."""
     canvas = wp.page.locator(".sw-lc-canvas")
@@ -109,7 +103,7 @@ def test_drag_refit_and_table_update(widget_page, explorer):
     assert wp.page.locator(".sw-me-progress").evaluate("p => p.value") == 1
     assert "Refit done" in wp.page.locator(".sw-me-status").inner_text()
     wp.screenshot("mid_explorer_after_refit.png")
-    assert _real_errors(wp) == []
+    assert wp.errors == []
 
 
 @pytest.mark.browser
@@ -142,4 +136,4 @@ def test_dark_theme_renders_table_and_children(widget_page, explorer):
     assert color != "rgb(31, 35, 40)"  # the light-theme text colour would be unreadable on dark
     assert wp.page.locator(".sw-cg-section").count() == len(explorer.mid.cluster_classes_)
     wp.screenshot("mid_explorer_dark.png")
-    assert _real_errors(wp) == []
+    assert wp.errors == []
