@@ -17,18 +17,8 @@ import numpy as np
 import torch
 
 from .images import ImageSource
+from .mislabel import embedding_tensor
 from .validation import check_positive_int, resolve_device
-
-
-def _embedding(output: Any) -> torch.Tensor:
-    """transformers >= 5 may return a model output object instead of a tensor."""
-    if isinstance(output, torch.Tensor):
-        return output
-    for name in ("pooler_output", "image_embeds", "text_embeds"):
-        value = getattr(output, name, None)
-        if isinstance(value, torch.Tensor):
-            return value
-    raise TypeError(f"unexpected output of the image-text model: {type(output).__name__}")
 
 
 def _check_concepts(concepts: Any) -> list[str]:
@@ -53,13 +43,15 @@ def concept_similarity(
     device = resolve_device(device)
     model = model.to(device).eval()
     text = processor(text=concepts, return_tensors="pt", padding=True)
-    text_emb = _embedding(model.get_text_features(**{k: v.to(device) for k, v in text.items()}))
+    text_emb = embedding_tensor(model.get_text_features(**{k: v.to(device) for k, v in text.items()}))
     text_emb = torch.nn.functional.normalize(text_emb, dim=-1)
     out = []
     for start in range(0, len(source), batch_size):
         batch = source.uint8(np.arange(start, min(start + batch_size, len(source))))
         pixels = processor(images=list(batch), return_tensors="pt")["pixel_values"].to(device)
-        image_emb = torch.nn.functional.normalize(_embedding(model.get_image_features(pixel_values=pixels)), dim=-1)
+        image_emb = torch.nn.functional.normalize(
+            embedding_tensor(model.get_image_features(pixel_values=pixels)), dim=-1
+        )
         out.append((image_emb @ text_emb.T).float().cpu().numpy())
     return np.concatenate(out)
 

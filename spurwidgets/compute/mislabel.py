@@ -114,14 +114,16 @@ class ZeroShotFilter:
         device = resolve_device(self.device)
         model = self.model.to(device).eval()
         text = self.processor(text=self.prompts, return_tensors="pt", padding=True)
-        text_emb = _as_tensor(model.get_text_features(**{k: v.to(device) for k, v in text.items()}))
+        text_emb = embedding_tensor(model.get_text_features(**{k: v.to(device) for k, v in text.items()}))
         text_emb = torch.nn.functional.normalize(text_emb, dim=-1)
         scale = model.logit_scale.exp() if hasattr(model, "logit_scale") else torch.tensor(100.0)
         out = []
         for start in range(0, len(indices), self.batch_size):
             batch = self.source.uint8(indices[start : start + self.batch_size])
             pixels = self.processor(images=list(batch), return_tensors="pt")["pixel_values"].to(device)
-            image_emb = torch.nn.functional.normalize(_as_tensor(model.get_image_features(pixel_values=pixels)), dim=-1)
+            image_emb = torch.nn.functional.normalize(
+                embedding_tensor(model.get_image_features(pixel_values=pixels)), dim=-1
+            )
             out.append(torch.softmax(scale * image_emb @ text_emb.T, dim=-1).cpu().numpy())
         return np.concatenate(out) if out else np.zeros((0, len(self.prompts)))
 
@@ -138,7 +140,7 @@ class ZeroShotFilter:
         return others.max(1) >= self.threshold
 
 
-def _as_tensor(output: Any) -> torch.Tensor:
+def embedding_tensor(output: Any) -> torch.Tensor:
     """transformers >= 5 may return a model output object instead of a tensor."""
     if isinstance(output, torch.Tensor):
         return output

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
+from voila_server import serve_voila, write_notebook
 
 NOTEBOOK_CODE = """
 import numpy as np, torch
@@ -27,38 +23,15 @@ ProbeExplorer(probes=probes, clusters=pc, class_names=["red", "blue"])
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.browser
 @pytest.mark.slow
 def test_box_selection_reaches_the_kernel_and_fills_the_gallery(tmp_path: Path, page, artifacts_dir: Path):
-    import nbformat
-
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(NOTEBOOK_CODE)]
-    nbformat.write(nb, str(tmp_path / "probes.ipynb"))
-    env = dict(os.environ)
-    for var, sub in [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_RUNTIME_DIR", "runtime"), ("IPYTHONDIR", "ipython")]:
-        env[var] = str(tmp_path / sub)
-    port = _free_port()
-    log = (tmp_path / "voila.log").open("w")
-    command = [sys.executable, "-m", "voila", "probes.ipynb", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"]
-    process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.2)
+    notebook = write_notebook(tmp_path / "probes.ipynb", NOTEBOOK_CODE)
+    with serve_voila(notebook, tmp_path) as url:
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.set_viewport_size({"width": 1100, "height": 1000})
-        page.goto(f"http://127.0.0.1:{port}/", timeout=240_000)
+        page.goto(url, timeout=240_000)
         overlay = page.locator(".sw-ls-overlay")
         overlay.wait_for(state="visible", timeout=180_000)
         assert page.get_by_text("Average cluster probability", exact=False).first.is_visible()
@@ -75,10 +48,3 @@ def test_box_selection_reaches_the_kernel_and_fills_the_gallery(tmp_path: Path, 
         page.get_by_text(f"{count} images", exact=True).first.wait_for(timeout=30_000)
         page.screenshot(path=str(artifacts_dir / "probe_explorer_voila.png"), full_page=True)
         assert errors == []
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
+from voila_server import serve_voila, write_notebook
 
 CELL = """
 import spurwidgets as sw
@@ -26,53 +20,10 @@ explorer
 """
 
 
-def _notebook(path: Path) -> Path:
-    cell = {"cell_type": "code", "id": "sx", "execution_count": None, "metadata": {}, "outputs": [], "source": CELL}
-    kernel = {"display_name": "Python 3", "language": "python", "name": "python3"}
-    nb = {"cells": [cell], "metadata": {"kernelspec": kernel}, "nbformat": 4, "nbformat_minor": 5}
-    path.write_text(json.dumps(nb))
-    return path
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def voila_url(tmp_path: Path) -> Iterator[str]:
-    notebook = _notebook(tmp_path / "spuriosity_explorer.ipynb")
-    port = _free_port()
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    for var, sub in [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_RUNTIME_DIR", "runtime"), ("IPYTHONDIR", "ipython")]:
-        env[var] = str(tmp_path / sub)
-    log = (tmp_path / "voila.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"],
-        cwd=tmp_path,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"voila exited with status {process.returncode}")
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-        print((tmp_path / "voila.log").read_text()[-3000:])
+    with serve_voila(write_notebook(tmp_path / "spuriosity_explorer.ipynb", CELL), tmp_path) as url:
+        yield url
 
 
 @pytest.mark.browser

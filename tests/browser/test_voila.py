@@ -2,65 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from voila_server import serve_voila
 
-REPO = Path(__file__).resolve().parents[2]
-LESSON = REPO / "notebooks" / "01_shortcut_learning.ipynb"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"voila exited with status {process.returncode}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise TimeoutError(f"voila did not listen on port {port} within {timeout} s")
+LESSON = Path(__file__).resolve().parents[2] / "notebooks" / "01_shortcut_learning.ipynb"
 
 
 @pytest.fixture
 def voila_url(tmp_path: Path) -> Iterator[str]:
-    """Voilà serving the lesson on 127.0.0.1 with private Jupyter dirs; stopped afterwards."""
-    port = _free_port()
-    env = dict(os.environ)
-    for var, sub in [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_RUNTIME_DIR", "runtime"), ("IPYTHONDIR", "ipython")]:
-        env[var] = str(tmp_path / sub)
-    log = (tmp_path / "voila.log").open("w")
-    # Voilà (unlike JupyterLab) has no root check, so no --allow-root is needed here.
-    process = subprocess.Popen(
-        [sys.executable, "-m", "voila", str(LESSON), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"],
-        cwd=tmp_path,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        _wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-        print((tmp_path / "voila.log").read_text()[-3000:])
+    """Voilà serving the lesson on 127.0.0.1; stopped afterwards."""
+    with serve_voila(LESSON, tmp_path) as url:
+        yield url
 
 
 @pytest.mark.browser
