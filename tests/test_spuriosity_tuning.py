@@ -129,3 +129,38 @@ def test_gap_classes_limit_the_gaps_to_annotated_classes():
     assert list(result.before["gaps"]) == [1] and list(result.after["gaps"]) == [1]
     with pytest.raises(ValueError, match=r"gap_classes must be a non-empty list of classes in 0..1; got \[2\]"):
         tune_head(SHORTCUT_HEAD, *TRAIN, *VAL, gap_classes=[2], device="cpu")
+
+
+# Validation with the cue on 90% of each class: the cue-only head scores 90%, gap 100 points.
+VAL_90 = shortcut_features(np.array([[10, 90], [10, 90]]), seed=1)
+
+
+def test_a_head_collapsed_to_one_class_does_not_meet_the_stop_rule():
+    # Tuning images of class 0 only, all-zero features: only the bias moves, so one large
+    # step makes the head predict class 0 for everything -> every gap 0, accuracy 50%.
+    # A gap-only stop rule stops there and returns the collapsed head.
+    train = (np.zeros((20, 2), dtype=np.float32), np.zeros(20, dtype=np.int64), np.arange(20.0))
+    result = tune_head(SHORTCUT_HEAD, *train, *VAL_90, n_per_class=20, lr=5.0, max_epochs=3, device="cpu")
+    assert [h["val_accuracy"] for h in result.history] == [0.5, 0.5, 0.5]
+    assert all(h["gaps"] == {0: 0.0, 1: 0.0} for h in result.history)
+    assert not result.reached_threshold and not result.stopped_early and result.epochs_run == 3
+    assert result.best_epoch == 0  # the untuned head is the best trade-off: kept, not the collapse
+    np.testing.assert_array_equal(result.weight, SHORTCUT_HEAD[0])
+    assert result.after["accuracy"] == 0.9
+    assert result.note.startswith("stop rule NOT met in 3 epochs")
+    assert result.summary()["reached_threshold"] is False
+
+
+def test_epochs_that_close_the_gap_by_losing_accuracy_are_passed_over():
+    train = shortcut_features(np.array([[20, 180], [0, 1]]), seed=0)
+    result = tune_head(SHORTCUT_HEAD, *train, *VAL_90, n_per_class=20, lr=0.3, max_epochs=100, device="cpu")
+    small_gap = [h for h in result.history if max(abs(g) for g in h["gaps"].values()) < 0.05]
+    assert small_gap[0]["val_accuracy"] < 0.88  # a gap-only rule would have stopped here
+    assert result.reached_threshold and result.stopped_early
+    assert result.after["accuracy"] >= 0.88 and max(abs(g) for g in result.after["gaps"].values()) < 0.05
+    assert result.best_epoch == result.epochs_run > small_gap[0]["epoch"]
+
+
+def test_max_accuracy_drop_is_validated():
+    with pytest.raises(ValueError, match="max_accuracy_drop"):
+        tune_head(SHORTCUT_HEAD, *TRAIN, *VAL, max_accuracy_drop=1.5, device="cpu")

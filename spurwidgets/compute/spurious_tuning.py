@@ -2,7 +2,10 @@
 
 The head is tuned on the `n_per_class` lowest-spuriosity training images of each class (the
 natural counterexamples the ranking surfaced), and tuning stops as soon as every class's
-spurious gap on the validation set falls below `gap_threshold`. The same loop runs the two
+spurious gap on the validation set falls below `gap_threshold` while validation accuracy is at
+most `max_accuracy_drop` below the untuned head's. The accuracy condition matters: a head that
+collapses to predicting one class for everything also has gap 0 (each class is all right or all
+wrong), so a gap-only rule would "succeed" by destroying the classifier. The same loop runs the two
 baselines: random images per class, and misclassified images topped up with random correctly
 classified ones to the same count. Gaps and accuracies are fractions (0.05 = 5 points).
 """
@@ -110,11 +113,13 @@ class TuningResult:
     bias: np.ndarray
     selected: np.ndarray
     epochs_run: int
-    stopped_early: bool  # the gap criterion was met (before max_epochs, or already at the start)
+    stopped_early: bool  # the stop rule was met (before max_epochs, or already at the start)
     before: dict[str, Any]
     after: dict[str, Any]
     history: list[dict[str, Any]] = field(default_factory=list)
     best_epoch: int = 0  # the epoch whose head is returned (0: the head given)
+    reached_threshold: bool = False  # the returned head has every |gap| < threshold within the accuracy tolerance
+    note: str = ""  # one line saying whether the stop rule was met, and if not what was kept
 
     def to_torch(self) -> nn.Linear:
         """The tuned head as a CPU nn.Linear."""
@@ -135,6 +140,8 @@ class TuningResult:
             "epochs": self.epochs_run,
             "best_epoch": self.best_epoch,
             "stopped_early": self.stopped_early,
+            "reached_threshold": self.reached_threshold,
+            "note": self.note,
             "n_tuning_images": len(self.selected),
         }
 
@@ -178,6 +185,7 @@ def tune_head(
     strategy: str = "low_spuriosity",
     n_per_class: int = 100,
     gap_threshold: float = 0.05,
+    max_accuracy_drop: float = 0.02,
     k: int = 10,
     lr: float = 0.003,
     weight_decay: float = 0.0,
@@ -191,9 +199,15 @@ def tune_head(
     """Tune a linear head (nn.Linear or (weight, bias); (1, D) single-logit heads included).
 
     Each epoch is one full-batch Adam step on the tuning set; after each epoch the per-class
-    spurious gaps on the validation set are measured and tuning stops once all are below
-    `gap_threshold` (that head is returned); if that never happens within `max_epochs`, the
-    head with the smallest worst |gap| seen is returned (`best_epoch`; 0 = unchanged). `callback(record)` receives each epoch's record (for progress bars).
+    spurious gaps and the accuracy on the validation set are measured. Tuning stops at the
+    first epoch where every |gap| < `gap_threshold` AND validation accuracy has dropped by at
+    most `max_accuracy_drop` (a fraction, 0.02 = 2 points) from the untuned head; that head is
+    returned with `reached_threshold=True`. Without the accuracy condition a head collapsed to
+    one class (gap 0 everywhere) would count as a success. If no epoch meets both within
+    `max_epochs`, the best trade-off seen is returned (`reached_threshold=False`, `note` says
+    so): among heads within the accuracy tolerance (the untuned head always is) the one with
+    the smallest worst |gap|, ties to higher accuracy (`best_epoch`; 0 = unchanged).
+    `callback(record)` receives each epoch's record (for progress bars).
     The head passed in is never modified.
     """
     weight, bias = _head_arrays(head)
@@ -211,6 +225,7 @@ def tune_head(
             raise ValueError(f"{name} have {feats.shape[1]} columns but the head reads {weight.shape[1]}")
     n_per_class = check_positive_int(n_per_class, "n_per_class")
     gap_threshold = check_fraction(gap_threshold, "gap_threshold")
+    max_accuracy_drop = check_fraction(max_accuracy_drop, "max_accuracy_drop")
     k, max_epochs = check_positive_int(k, "k"), check_positive_int(max_epochs, "max_epochs", minimum=0)
     rng = check_random_state(random_state)
 
@@ -234,10 +249,19 @@ def tune_head(
     y = torch.from_numpy(train_labels[selected]).to(device)
     optimizer = torch.optim.Adam([w, b], lr=lr, weight_decay=weight_decay)
     history: list[dict[str, Any]] = []
-    stopped = _worst_gap(before["gaps"]) < gap_threshold
-    # Keep the head with the smallest worst |gap| seen (ties: higher accuracy): when the
-    # threshold is never met, tuning still never returns a head worse than one it passed.
-    best = (_worst_gap(before["gaps"]), -before["accuracy"], 0, weight.copy(), bias.copy())
+    min_accuracy = before["accuracy"] - max_accuracy_drop - 1e-12
+
+    def rank(state: dict[str, Any]) -> tuple[bool, float, float]:
+        # Lower is better: within the accuracy tolerance first, then smallest worst |gap|,
+        # then higher accuracy. A collapsed head (gap 0, accuracy ~ chance) ranks below the
+        # untuned head, so it is never returned in place of a real trade-off.
+        return (state["accuracy"] < min_accuracy, _worst_gap(state["gaps"]), -state["accuracy"])
+
+    def meets(state: dict[str, Any]) -> bool:
+        return _worst_gap(state["gaps"]) < gap_threshold and state["accuracy"] >= min_accuracy
+
+    stopped = meets(before)
+    best = (rank(before), 0, weight.copy(), bias.copy())
     epoch = 0
     while not stopped and epoch < max_epochs:
         optimizer.zero_grad(set_to_none=True)
@@ -260,12 +284,37 @@ def tune_head(
         history.append(record)
         if callback is not None:
             callback(record)
-        stopped = _worst_gap(state["gaps"]) < gap_threshold
-        if stopped or (_worst_gap(state["gaps"]), -state["accuracy"]) < best[:2]:
-            best = (_worst_gap(state["gaps"]), -state["accuracy"], epoch, current_w, current_b)
-    _, _, best_epoch, final_w, final_b = best
+        stopped = meets(state)
+        if stopped or rank(state) < best[0]:
+            best = (rank(state), epoch, current_w, current_b)
+    _, best_epoch, final_w, final_b = best
     after = _evaluate(final_w, final_b, val_features, val_labels, val_spuriosity, k, n_bins, rows)
-    return TuningResult(strategy, final_w, final_b, selected, epoch, bool(stopped), before, after, history, best_epoch)
+    if stopped:
+        note = (
+            f"stop rule met at epoch {best_epoch}: every |gap| < {gap_threshold:.0%} with validation "
+            f"accuracy within {max_accuracy_drop:.0%} of the untuned head"
+        )
+    else:
+        note = (
+            f"stop rule NOT met in {epoch} epochs (every |gap| < {gap_threshold:.0%} with validation accuracy "
+            f"within {max_accuracy_drop:.0%}); kept the best trade-off, epoch {best_epoch}: worst |gap| "
+            f"{_worst_gap(after['gaps']):.0%}, validation accuracy {after['accuracy']:.1%} "
+            f"(untuned {before['accuracy']:.1%})"
+        )
+    return TuningResult(
+        strategy,
+        final_w,
+        final_b,
+        selected,
+        epoch,
+        bool(stopped),
+        before,
+        after,
+        history,
+        best_epoch,
+        bool(stopped),
+        note,
+    )
 
 
 def compare_strategies(*args: Any, strategies: tuple[str, ...] = STRATEGIES, **kwargs: Any) -> dict[str, TuningResult]:
