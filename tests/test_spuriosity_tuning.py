@@ -164,3 +164,15 @@ def test_epochs_that_close_the_gap_by_losing_accuracy_are_passed_over():
 def test_max_accuracy_drop_is_validated():
     with pytest.raises(ValueError, match="max_accuracy_drop"):
         tune_head(SHORTCUT_HEAD, *TRAIN, *VAL, max_accuracy_drop=1.5, device="cpu")
+
+
+def test_a_collapse_from_a_chance_level_head_is_caught_per_class():
+    # On VAL the cue is independent of the class, so the cue-only head is at 50% overall and
+    # a collapse to class 0 keeps 50% overall: only the per-class accuracy (class 1: 50% -> 0%)
+    # shows it. This is the teaching notebook's situation.
+    train = (np.zeros((20, 2), dtype=np.float32), np.zeros(20, dtype=np.int64), np.arange(20.0))
+    result = tune_head(SHORTCUT_HEAD, *train, *VAL, n_per_class=20, lr=5.0, max_epochs=2, device="cpu")
+    assert [h["val_accuracy"] for h in result.history] == [0.5, 0.5] == [result.before["accuracy"]] * 2
+    assert [h["val_class_accuracy"] for h in result.history] == [{0: 1.0, 1: 0.0}] * 2
+    assert all(h["gaps"] == {0: 0.0, 1: 0.0} for h in result.history)
+    assert not result.reached_threshold and result.best_epoch == 0

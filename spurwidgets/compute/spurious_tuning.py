@@ -2,10 +2,13 @@
 
 The head is tuned on the `n_per_class` lowest-spuriosity training images of each class (the
 natural counterexamples the ranking surfaced), and tuning stops as soon as every class's
-spurious gap on the validation set falls below `gap_threshold` while validation accuracy is at
-most `max_accuracy_drop` below the untuned head's. The accuracy condition matters: a head that
-collapses to predicting one class for everything also has gap 0 (each class is all right or all
-wrong), so a gap-only rule would "succeed" by destroying the classifier. The same loop runs the two
+spurious gap on the validation set falls below `gap_threshold` while no class's validation
+accuracy is more than `max_accuracy_drop` below the untuned head's. The accuracy condition
+matters: a head that collapses to predicting one class for everything also has gap 0 (each class
+is all right or all wrong), so a gap-only rule would "succeed" by destroying the classifier. It
+is per class because when the untuned head is already near chance overall (a pure-shortcut head
+on validation data where the cue is independent of the class), a collapse keeps the overall
+accuracy but drops the other classes' accuracy to 0. The same loop runs the two
 baselines: random images per class, and misclassified images topped up with random correctly
 classified ones to the same count. Gaps and accuracies are fractions (0.05 = 5 points).
 """
@@ -156,6 +159,7 @@ def _evaluate(weight, bias, features, labels, spuriosity, k, n_bins, rows) -> di
     correct = _predict(weight, bias, features) == labels
     return {
         "accuracy": float(correct.mean()),
+        "class_accuracy": {int(c): float(correct[labels == c].mean()) for c in np.unique(labels)},
         "gaps": spurious_gap(correct[rows], spuriosity[rows], labels[rows], k=k),
         "curve": accuracy_by_spuriosity_rank(correct[rows], spuriosity[rows], labels[rows], n_bins=n_bins),
     }
@@ -200,10 +204,11 @@ def tune_head(
 
     Each epoch is one full-batch Adam step on the tuning set; after each epoch the per-class
     spurious gaps and the accuracy on the validation set are measured. Tuning stops at the
-    first epoch where every |gap| < `gap_threshold` AND validation accuracy has dropped by at
-    most `max_accuracy_drop` (a fraction, 0.02 = 2 points) from the untuned head; that head is
-    returned with `reached_threshold=True`. Without the accuracy condition a head collapsed to
-    one class (gap 0 everywhere) would count as a success. If no epoch meets both within
+    first epoch where every |gap| < `gap_threshold` AND no class's validation accuracy has
+    dropped by more than `max_accuracy_drop` (a fraction, 0.02 = 2 points) from the untuned
+    head (so overall accuracy drops by at most that too); that head is returned with
+    `reached_threshold=True`. Without the accuracy condition a head collapsed to one class
+    (gap 0 everywhere) would count as a success. If no epoch meets both within
     `max_epochs`, the best trade-off seen is returned (`reached_threshold=False`, `note` says
     so): among heads within the accuracy tolerance (the untuned head always is) the one with
     the smallest worst |gap|, ties to higher accuracy (`best_epoch`; 0 = unchanged).
@@ -249,16 +254,19 @@ def tune_head(
     y = torch.from_numpy(train_labels[selected]).to(device)
     optimizer = torch.optim.Adam([w, b], lr=lr, weight_decay=weight_decay)
     history: list[dict[str, Any]] = []
-    min_accuracy = before["accuracy"] - max_accuracy_drop - 1e-12
+    floor = {c: a - max_accuracy_drop - 1e-12 for c, a in before["class_accuracy"].items()}
+
+    def keeps_accuracy(state: dict[str, Any]) -> bool:
+        return all(state["class_accuracy"][c] >= floor[c] for c in floor)
 
     def rank(state: dict[str, Any]) -> tuple[bool, float, float]:
         # Lower is better: within the accuracy tolerance first, then smallest worst |gap|,
-        # then higher accuracy. A collapsed head (gap 0, accuracy ~ chance) ranks below the
+        # then higher accuracy. A collapsed head (gap 0, other classes at 0%) ranks below the
         # untuned head, so it is never returned in place of a real trade-off.
-        return (state["accuracy"] < min_accuracy, _worst_gap(state["gaps"]), -state["accuracy"])
+        return (not keeps_accuracy(state), _worst_gap(state["gaps"]), -state["accuracy"])
 
     def meets(state: dict[str, Any]) -> bool:
-        return _worst_gap(state["gaps"]) < gap_threshold and state["accuracy"] >= min_accuracy
+        return _worst_gap(state["gaps"]) < gap_threshold and keeps_accuracy(state)
 
     stopped = meets(before)
     best = (rank(before), 0, weight.copy(), bias.copy())
@@ -279,6 +287,7 @@ def tune_head(
             "epoch": epoch,
             "loss": float(loss.detach()),
             "val_accuracy": state["accuracy"],
+            "val_class_accuracy": state["class_accuracy"],
             "gaps": state["gaps"],
         }
         history.append(record)
@@ -291,13 +300,13 @@ def tune_head(
     after = _evaluate(final_w, final_b, val_features, val_labels, val_spuriosity, k, n_bins, rows)
     if stopped:
         note = (
-            f"stop rule met at epoch {best_epoch}: every |gap| < {gap_threshold:.0%} with validation "
-            f"accuracy within {max_accuracy_drop:.0%} of the untuned head"
+            f"stop rule met at epoch {best_epoch}: every |gap| < {gap_threshold:.0%} with every class's "
+            f"validation accuracy within {max_accuracy_drop:.0%} of the untuned head"
         )
     else:
         note = (
-            f"stop rule NOT met in {epoch} epochs (every |gap| < {gap_threshold:.0%} with validation accuracy "
-            f"within {max_accuracy_drop:.0%}); kept the best trade-off, epoch {best_epoch}: worst |gap| "
+            f"stop rule NOT met in {epoch} epochs (every |gap| < {gap_threshold:.0%} with every class's "
+            f"validation accuracy within {max_accuracy_drop:.0%}); kept the best trade-off, epoch {best_epoch}: worst |gap| "
             f"{_worst_gap(after['gaps']):.0%}, validation accuracy {after['accuracy']:.1%} "
             f"(untuned {before['accuracy']:.1%})"
         )
