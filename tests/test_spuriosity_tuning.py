@@ -161,9 +161,11 @@ def test_epochs_that_close_the_gap_by_losing_accuracy_are_passed_over():
     assert result.best_epoch == result.epochs_run > small_gap[0]["epoch"]
 
 
-def test_max_accuracy_drop_is_validated():
+def test_accuracy_tolerances_are_validated():
     with pytest.raises(ValueError, match="max_accuracy_drop"):
         tune_head(SHORTCUT_HEAD, *TRAIN, *VAL, max_accuracy_drop=1.5, device="cpu")
+    with pytest.raises(ValueError, match="max_class_accuracy_drop"):
+        tune_head(SHORTCUT_HEAD, *TRAIN, *VAL, max_class_accuracy_drop=-0.1, device="cpu")
 
 
 def test_a_collapse_from_a_chance_level_head_is_caught_per_class():
