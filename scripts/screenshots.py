@@ -49,7 +49,9 @@ def widget_class(name):
             return getattr(module, name)
     raise ImportError(f"no widget class {name} in spurwidgets.widgets")
 def shot(name, widget):
-    return ipywidgets.Box([widget], layout=ipywidgets.Layout(width="920px")).add_class(f"sw-shot-{name}")
+    # a 920px column: every widget gets the width a notebook output area gives it
+    layout = ipywidgets.Layout(width="920px", flex_flow="column", align_items="stretch")
+    return ipywidgets.Box([widget], layout=layout).add_class(f"sw-shot-{name}")
 """
 
 # name -> code whose last line displays shot(name, widget); each runs in its own try block.
@@ -62,7 +64,9 @@ display(shot("logit_curve", curve))
     "cluster_gallery": """
 ClusterGallery = widget_class("ClusterGallery")
 mid = sw.MID(quantile=0.15, n_clusters=2, random_state=0).fit(fs.features, fs.logits, train.labels)
-gallery = ClusterGallery(train.images[mid.window_], mid.window_clusters_)
+gallery = ClusterGallery(train.images[mid.window_], mid.window_clusters_, labels=train.labels[mid.window_],
+                         class_names=train.class_names)
+gallery.marked = {int(c): "minority" for c in mid.minority_clusters_}  # MID's own flags
 display(shot("cluster_gallery", gallery))
 """,
     "latent_scatter": """
@@ -81,14 +85,25 @@ display(shot("feature_card", card))
 """,
     "mid_explorer": """
 explorer = sw.MIDExplorer(model, train, train.labels, groups=train.groups)
+explorer.refit()  # show the before/after table
 display(shot("mid_explorer", explorer))
 """,
     "spuriosity_explorer": """
-sexplorer = sw.SpuriosityExplorer(model, train, val)
+sexplorer = sw.SpuriosityExplorer(model, train, val, n_features=3)
+# Annotate as a user would: a top feature is spurious when it tracks the digit's colour
+# (groups = label * 2 + colour), else core: the strip, gap table and chart then show the ranking.
+colour = train.groups % 2
+notes = {}
+for c, top in sexplorer.ranker.top_features_.items():
+    members = train.labels == c
+    corr = [abs(np.corrcoef(sexplorer.train_features[members, f], colour[members])[0, 1]) for f in top]
+    notes[str(c)] = {str(int(f)): "spurious" if r > 0.5 else "core" for f, r in zip(top, corr)}
+sexplorer.view.annotations = notes
 display(shot("spuriosity_explorer", sexplorer))
 """,
     "probe_explorer": """
 pexplorer = sw.ProbeExplorer(model, solid_color_probes(n=400, size=28, seed=0), latent_dim=2, random_state=0)
+pexplorer.scatter.selection = list(range(0, 400, 25))  # as after a lasso: the gallery follows it
 display(shot("probe_explorer", pexplorer))
 """,
 }
@@ -104,6 +119,33 @@ def build_notebook(names: list[str], path: Path) -> None:
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_code_cell(SETUP)] + [nbformat.v4.new_code_cell(_cell(WIDGETS[n], n)) for n in names]
     nbformat.write(nb, path)
+
+
+MARGIN = 8  # CSS pixels of page around each widget
+
+
+def _shoot(page, widget, target: Path) -> None:
+    """Screenshot the whole widget. Voila scrolls its page inside a container, so a widget
+    taller than the viewport was captured with everything outside the viewport left white
+    (the SpuriosityExplorer was cut below its image strip): first grow the viewport to fit
+    the widget, then wait until its images, canvases and plotly charts have drawn."""
+    widget.scroll_into_view_if_needed()
+    height = widget.bounding_box()["height"]
+    page.set_viewport_size({"width": 1000, "height": max(900, int(height) + 4 * MARGIN)})
+    widget.evaluate("el => el.scrollIntoView({block: 'center'})")
+    widget.evaluate(
+        """el => new Promise((resolve) => {
+            const ready = () => [...el.querySelectorAll("img")].every((i) => i.complete && i.naturalWidth > 0)
+                && [...el.querySelectorAll(".js-plotly-plot")].every((p) => p.querySelector(".main-svg .plot"));
+            const poll = (n) => (ready() || n === 0 ? resolve() : setTimeout(() => poll(n - 1), 100));
+            poll(200);
+        })"""
+    )
+    page.wait_for_timeout(600)  # last frames: canvas redraw after the resize, plotly transitions
+    box = widget.bounding_box()
+    clip = {"x": max(0, box["x"] - MARGIN), "y": max(0, box["y"] - MARGIN),
+            "width": box["width"] + 2 * MARGIN, "height": box["height"] + 2 * MARGIN}  # fmt: skip
+    page.screenshot(path=str(target), clip=clip)
 
 
 def _free_port() -> int:
@@ -161,10 +203,8 @@ def main() -> int:
                     box = page.locator(f".sw-shot-{name}")
                     if box.count() == 0:
                         continue
-                    box.first.scroll_into_view_if_needed()
-                    page.wait_for_timeout(3000 if "explorer" in name else 800)  # canvases/plotly draw after layout
                     target = out / f"{name}.png"
-                    box.first.locator(":scope > *").first.screenshot(path=str(target))  # the widget itself
+                    _shoot(page, box.first.locator(":scope > *").first, target)  # the widget itself
                     written.append(target)
                 browser.close()
                 for problem in problems:

@@ -4,7 +4,8 @@
 // card: {cls, feature, title, importance, top, bottom, top_heat, bottom_heat, top_attack,
 //        top_values, bottom_values} (image lists are PNG bytes)
 // options: {annotation, view, onAnnotate(label | ""), onView(view)}
-// Returns {node, dispose}; dispose revokes the object URLs.
+// Returns {node, dispose}; dispose removes the node (each image revokes its own object URL
+// after loading: revoking on redraw broke images still loading, ERR_FILE_NOT_FOUND).
 
 const SW_FC_VIEWS = [
   ["images", "images"],
@@ -12,14 +13,11 @@ const SW_FC_VIEWS = [
   ["attacks", "feature attack"],
 ];
 
-function swFcImages(list, values, urls, caption) {
+function swFcImages(list, values, caption) {
   const row = swEl("div", "sw-fc-row");
   (list || []).forEach((bytes, i) => {
     const cell = swEl("figure", "sw-fc-cell");
-    const img = swEl("img", "sw-fc-img");
-    const url = swImageUrl(bytes);
-    urls.push(url);
-    img.src = url;
+    const img = swImage(bytes, "sw-fc-img");  // its URL is revoked once it has loaded
     img.alt = `${caption} ${i + 1}`;
     cell.append(img);
     if (values && values[i] !== undefined) cell.append(swEl("figcaption", "sw-fc-value", values[i].toFixed(2)));
@@ -29,7 +27,6 @@ function swFcImages(list, values, urls, caption) {
 }
 
 function swFeatureCard(card, options) {
-  const urls = [];
   const node = swEl("div", "sw-fc");
   node.dataset.feature = String(card.feature);
   node.dataset.cls = String(card.cls);
@@ -71,13 +68,12 @@ function swFeatureCard(card, options) {
   const bottom = view === "heatmaps" ? card.bottom_heat : card.bottom;
   const topLabel = view === "attacks" ? "most activating, after a feature attack" : "most activating";
   node.append(swEl("div", "sw-fc-label", topLabel));
-  node.append(swFcImages(top, card.top_values, urls, "most activating"));
+  node.append(swFcImages(top, card.top_values, "most activating"));
   node.append(swEl("div", "sw-fc-label", "least activating"));
-  node.append(swFcImages(bottom, card.bottom_values, urls, "least activating"));
+  node.append(swFcImages(bottom, card.bottom_values, "least activating"));
   return {
     node,
     dispose() {
-      urls.forEach((u) => URL.revokeObjectURL(u));
       node.remove();
     },
   };

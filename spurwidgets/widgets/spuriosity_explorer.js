@@ -21,13 +21,10 @@ function renderExplorer({ model, el, guard }) {
   const root = swEl("div", "sw-sx");
   el.append(root);
   let disposers = [];
-  const urls = { strip: [], gaps: [] };  // object URLs per section, revoked on redraw
-  const release = (key) => { urls[key].forEach((u) => URL.revokeObjectURL(u)); urls[key] = []; };
-  const thumb = (key, bytes, className, alt) => {
-    const img = swEl("img", className);
-    const url = swImageUrl(bytes);
-    urls[key].push(url);
-    img.src = url;
+  // swImage revokes each object URL once its image has loaded; revoking on redraw broke
+  // images still loading (Chromium: ERR_FILE_NOT_FOUND).
+  const thumb = (bytes, className, alt) => {
+    const img = swImage(bytes, className);
     img.alt = alt;
     return img;
   };
@@ -89,12 +86,11 @@ function renderExplorer({ model, el, guard }) {
   const drawStrip = () => {
     const strip = model.get("strip") || {};
     stripBody.replaceChildren();
-    release("strip");
     const row = swEl("div", "sw-sx-strip-row");
     (strip.images || []).forEach((bytes, i) => {
       const cell = swEl("figure", `sw-sx-strip-cell ${strip.correct[i] ? "" : "sw-sx-wrong"}`);
       cell.dataset.rank = String(strip.ranks[i]);
-      cell.append(thumb("strip", bytes, "sw-sx-strip-img", `rank ${strip.ranks[i] + 1} of ${strip.n}`));
+      cell.append(thumb(bytes, "sw-sx-strip-img", `rank ${strip.ranks[i] + 1} of ${strip.n}`));
       cell.append(swEl("figcaption", "sw-sx-cap", strip.spuriosity[i].toFixed(2)));
       cell.title = `rank ${strip.ranks[i] + 1} of ${strip.n}; spuriosity ${strip.spuriosity[i].toFixed(3)}` +
         (strip.correct[i] ? "" : "; misclassified");
@@ -107,7 +103,6 @@ function renderExplorer({ model, el, guard }) {
 
   const drawGaps = () => {
     gapBody.replaceChildren();
-    release("gaps");
     const table = swEl("table", "sw-sx-table");
     const head = swEl("tr");
     ["class", "spurious features", `gap (k=${model.get("k")}), points`, ""].forEach((t) => head.append(swEl("th", "", t)));
@@ -120,12 +115,12 @@ function renderExplorer({ model, el, guard }) {
       const note = swEl("td", "sw-sx-note", row.note);
       if (row.images && row.images.length) {
         const imgs = swEl("div", "sw-sx-flagged");
-        row.images.forEach((b, i) => imgs.append(thumb("gaps", b, "sw-sx-flag-img", `most spurious ${i + 1}`)));
+        row.images.forEach((b, i) => imgs.append(thumb(b, "sw-sx-flag-img", `most spurious ${i + 1}`)));
         note.append(imgs);
         if (row.crops && row.crops.length) {
           const crops = swEl("div", "sw-sx-flagged sw-sx-crops");
           crops.title = "core crops: where the class's core features fire (threshold 0.9, +20%, square)";
-          row.crops.forEach((b, i) => crops.append(thumb("gaps", b, "sw-sx-flag-img", `core crop ${i + 1}`)));
+          row.crops.forEach((b, i) => crops.append(thumb(b, "sw-sx-flag-img", `core crop ${i + 1}`)));
           note.append(swEl("div", "sw-sx-hint", "core crops"), crops);
         }
       }
@@ -188,8 +183,6 @@ function renderExplorer({ model, el, guard }) {
   return () => {
     handlers.forEach(([event, fn]) => model.off(event, fn));
     disposers.forEach((d) => d());
-    release("strip");
-    release("gaps");
     root.remove();
   };
 }
