@@ -117,3 +117,17 @@ def test_explorer_reloads_annotations_and_crops_flagged_images_to_core_features(
     assert ex.view.annotations == {"0": {"1": "spurious", "2": "core"}}
     ex.view.gaps = ex._with_core_crops([{**ex.view.gaps[0], "indices": [0, 1]}])
     assert len(ex.view.gaps[0]["crops"]) == 2
+
+
+def test_accuracy_curve_set_before_display_is_in_the_figure_state(setup, tmp_path):
+    # The FigureWidget sits in a VBox, so plotly's own display hook never copies traces into
+    # the synced state; a curve drawn before the first display must still be in that state.
+    data, model, fs, _ = setup
+    ex = SpuriosityExplorer(
+        model, data, data, train_features=fs.features, val_features=fs.features, n_features=2, k=5,
+        card_k=2, annotations_path=tmp_path / "a.json", device="cpu",
+    )  # fmt: skip
+    ex.view.annotations = {"0": {"1": "spurious"}}
+    state = ex.figure.get_state()["_widget_data"]
+    assert [trace["name"] for trace in state] == [trace.name for trace in ex.figure.data]
+    assert state[0]["name"] == "before" and tuple(state[0]["y"]["shape"]) == (10,)  # 10 rank bins

@@ -169,7 +169,7 @@ function renderExplorer({ model, el, guard }) {
     }
     resultsBox.append(table);
     resultsBox.append(swEl("div", "sw-sx-hint",
-      "accuracy in %, gaps in points; epochs = returned/run, ✓ = gap threshold reached"));
+      "accuracy in %, gaps in points; epochs = returned/run, ✓ = stop rule met (every gap under the threshold without losing accuracy)"));
   };
 
   const handlers = [

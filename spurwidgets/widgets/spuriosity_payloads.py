@@ -5,6 +5,7 @@ Plain functions of NumPy arrays (no widget state), so each is easy to test on it
 
 from __future__ import annotations
 
+from copy import deepcopy
 from typing import Any
 
 import numpy as np
@@ -106,12 +107,16 @@ def rank_curve_figure(before: dict[str, Any] | None, results: dict[str, TuningRe
 def replace_traces(widget: Any, figure: Any) -> None:
     """Show `figure`'s traces in a plotly FigureWidget whose layout was set when it was built.
 
-    (Layout changes made to a FigureWidget before it is displayed do not reach the browser, so
-    the layout is fixed at construction and only the traces are swapped.)
+    plotly sends trace changes as one-off messages and copies the figure into its synced state
+    (`_widget_data`) only in `_repr_mimebundle_`, which is never called for a FigureWidget shown
+    inside a container (our VBox). So after swapping the traces we copy them into the synced
+    state ourselves: a view created later (first display, a second view, a reload) then shows
+    the current curve instead of an empty chart.
     """
     widget.data = []
     if figure.data:
         widget.add_traces(list(figure.data))
+    widget._widget_data = deepcopy(widget._data)
 
 
 def before_curve(correct: np.ndarray, spuriosity: np.ndarray, labels: np.ndarray, classes: list[int], n_bins: int = 10):
