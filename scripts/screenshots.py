@@ -103,7 +103,7 @@ display(shot("spuriosity_explorer", sexplorer))
 """,
     "probe_explorer": """
 pexplorer = sw.ProbeExplorer(model, solid_color_probes(n=400, size=28, seed=0), latent_dim=2, random_state=0)
-pexplorer.scatter.selection = list(range(0, 400, 25))  # as after a lasso: the gallery follows it
+pexplorer.scatter.select_box(-1.0, -3.0, 1.0, 0.5)  # as after a box drag: the gallery follows it
 display(shot("probe_explorer", pexplorer))
 """,
 }
