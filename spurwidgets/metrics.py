@@ -41,24 +41,37 @@ def report(y_true: Any, y_pred: Any, groups: Any, group_names: Sequence[str] | N
     return pd.DataFrame(rows).set_index("group")
 
 
+def ranked_within_class(
+    correct: Any, spuriosity: Any, labels: Any, *, minimum: int, name: str
+) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    """Validated `correct` (bool) and, per class, its item indices sorted by spuriosity (lowest first).
+
+    Every class must have at least `minimum` items; `name` is the argument that sets `minimum`
+    (e.g. "k"), so the error tells the user which one to lower.
+    """
+    correct = check_vector(correct, "correct").astype(bool)
+    spuriosity = check_vector(spuriosity, "spuriosity", n=len(correct))
+    labels = check_labels(labels, "labels", n=len(correct))
+    minimum = check_positive_int(minimum, name)
+    ranked = {}
+    for cls in np.unique(labels):
+        members = np.flatnonzero(labels == cls)
+        if len(members) < minimum:
+            raise ValueError(
+                f"{name}={minimum} is larger than the {len(members)} items of class {cls}; pass a smaller {name}"
+            )
+        ranked[int(cls)] = members[np.argsort(spuriosity[members], kind="stable")]
+    return correct, ranked
+
+
 def spurious_gap(correct: Any, spuriosity: Any, labels: Any, k: int = 10) -> dict[int, float]:
     """Per class: accuracy on its k highest-spuriosity items minus accuracy on its k lowest.
 
     A positive gap means the model relies on the spurious features; a negative gap hints at
     label noise or a spurious feature that collides with the core one.
     """
-    correct = check_vector(correct, "correct").astype(bool)
-    spuriosity = check_vector(spuriosity, "spuriosity", n=len(correct))
-    labels = check_labels(labels, "labels", n=len(correct))
-    k = check_positive_int(k, "k")
-    gaps = {}
-    for cls in np.unique(labels):
-        members = np.flatnonzero(labels == cls)
-        if len(members) < k:
-            raise ValueError(f"k={k} is larger than the {len(members)} items of class {cls}; pass a smaller k")
-        order = members[np.argsort(spuriosity[members], kind="stable")]
-        gaps[int(cls)] = float(correct[order[-k:]].mean() - correct[order[:k]].mean())
-    return gaps
+    correct, ranked = ranked_within_class(correct, spuriosity, labels, minimum=k, name="k")
+    return {cls: float(correct[order[-k:]].mean() - correct[order[:k]].mean()) for cls, order in ranked.items()}
 
 
 def average_cluster_probability(probs: Any, cluster_labels: Any, cluster_classes: Sequence[int]) -> float:

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..metrics import spurious_gap
+from ..metrics import ranked_within_class, spurious_gap
 from .validation import (
     check_features,
     check_fraction,
@@ -50,17 +50,10 @@ def accuracy_by_spuriosity_rank(correct: Any, spuriosity: Any, labels: Any, n_bi
     Returns {"rank": bin centres as rank fractions in (0, 1), "accuracy": mean over classes
     (n_bins,), "per_class": {class: (n_bins,)}}: the accuracy-vs-spuriosity-rank curve.
     """
-    correct = check_vector(correct, "correct").astype(bool)
-    spuriosity = check_vector(spuriosity, "spuriosity", n=len(correct))
-    labels = check_labels(labels, "labels", n=len(correct))
-    n_bins = check_positive_int(n_bins, "n_bins")
-    per_class = {}
-    for cls in np.unique(labels):
-        members = np.flatnonzero(labels == cls)
-        if len(members) < n_bins:
-            raise ValueError(f"n_bins={n_bins} is larger than the {len(members)} items of class {cls}")
-        order = members[np.argsort(spuriosity[members], kind="stable")]
-        per_class[int(cls)] = np.array([correct[b].mean() for b in np.array_split(order, n_bins)])
+    correct, ranked = ranked_within_class(correct, spuriosity, labels, minimum=n_bins, name="n_bins")
+    per_class = {
+        cls: np.array([correct[b].mean() for b in np.array_split(order, n_bins)]) for cls, order in ranked.items()
+    }
     centres = (np.arange(n_bins) + 0.5) / n_bins
     return {"rank": centres, "accuracy": np.mean(list(per_class.values()), axis=0), "per_class": per_class}
 
