@@ -51,6 +51,14 @@ def test_low_spuriosity_tuning_closes_the_gap_and_stops_early():
     assert result.summary()["val_accuracy_after"] == result.after["accuracy"]
 
 
+def test_callback_receives_each_epoch_with_the_epoch_budget():
+    records = []
+    result = tune_head(SHORTCUT_HEAD, *TRAIN, *VAL, n_per_class=20, max_epochs=7, device="cpu", callback=records.append)
+    assert [r["epoch"] for r in records] == list(range(1, result.epochs_run + 1))
+    assert {r["max_epochs"] for r in records} == {7}
+    assert records[-1]["gaps"] == result.history[-1]["gaps"]
+
+
 def test_tuning_never_modifies_the_given_head():
     head = torch.nn.Linear(2, 2)
     original = head.weight.detach().clone()

@@ -98,8 +98,12 @@ def test_explorer_refuses_tuning_without_spurious_features_and_keeps_state(setup
     ex.view.annotations = {"0": {"42": "spurious"}}
     assert "feature 42 does not exist" in ex.view.error
     assert ex.view.annotations == {"0": {"1": "spurious"}} and ex.spurious == {0: [1], 1: []}
+    progress = []
+    ex.view.observe(lambda change: progress.append(change["new"]), "tune_progress")
     results = ex.tune()
     assert list(results) == ["low_spuriosity", "random", "misclassified"]
+    # Progress only rises and ends at 1 whatever the epoch budget (it once assumed 100 epochs).
+    assert progress[-1] == 1.0 and progress == sorted(progress) and all(0 <= p <= 1 for p in progress)
     assert ex.tuned_head_.weight.shape == (2, 8) and ex.view.tune_status == "done"
     assert [r["strategy"] for r in ex.view.results] == list(results)
 

@@ -186,9 +186,9 @@ def tune_head(
     max_accuracy_drop: float = 0.02,
     max_class_accuracy_drop: float = 0.25,
     k: int = 10,
-    lr: float = 0.003,
+    lr: float = 0.001,
     weight_decay: float = 0.0,
-    max_epochs: int = 100,
+    max_epochs: int = 300,
     n_bins: int = 10,
     device: Any = "auto",
     random_state: Any = 0,
@@ -198,16 +198,21 @@ def tune_head(
     """Tune a linear head (nn.Linear or (weight, bias); (1, D) single-logit heads included).
 
     Each epoch is one full-batch Adam step on the tuning set; after each epoch the per-class
-    spurious gaps and the accuracy on the validation set are measured. Tuning stops at the
-    first epoch where every |gap| < `gap_threshold` AND validation accuracy has dropped by at
-    most `max_accuracy_drop` (a fraction, 0.02 = 2 points) from the untuned head AND no
-    class's validation accuracy has dropped by more than `max_class_accuracy_drop` (0.25:
-    a collapse guard); that head is returned with `reached_threshold=True`. Without the accuracy condition a head collapsed to one class
-    (gap 0 everywhere) would count as a success. If no epoch meets both within
-    `max_epochs`, the best trade-off seen is returned (`reached_threshold=False`, `note` says
-    so): among heads within the accuracy tolerance (the untuned head always is) the one with
-    the smallest worst |gap|, ties to higher accuracy (`best_epoch`; 0 = unchanged).
-    `callback(record)` receives each epoch's record (for progress bars).
+    spurious gaps and the accuracy on the validation set are measured. Tuning stops at the first
+    epoch where every |gap| < `gap_threshold` AND validation accuracy has dropped by at most
+    `max_accuracy_drop` (a fraction, 0.02 = 2 points) from the untuned head AND no class's
+    validation accuracy has dropped by more than `max_class_accuracy_drop` (0.25: a collapse
+    guard); that head is returned with `reached_threshold=True`. Without the accuracy condition
+    a head collapsed to one class (gap 0 everywhere) would count as a success. If no epoch meets
+    all three within `max_epochs`, the best trade-off seen is returned (`reached_threshold=False`,
+    `note` says so): among heads within the accuracy tolerance (the untuned head always is) the
+    one with the smallest worst |gap|, ties to higher accuracy (`best_epoch`; 0 = unchanged).
+
+    The small default step keeps the early stop fine-grained: Adam moves each weight by about
+    `lr` per step, and with 0.003 the first epoch that closed the gap had often overshot and
+    cost accuracy (benchmarks/RESULTS.md, "Spuriosity rankings").
+    `callback(record)` receives each epoch's record (epoch, max_epochs, loss, val_accuracy,
+    val_class_accuracy, gaps), e.g. for progress bars.
     The head passed in is never modified.
     """
     weight, bias = _head_arrays(head)
@@ -283,6 +288,7 @@ def tune_head(
         state = _evaluate(current_w, current_b, val_features, val_labels, val_spuriosity, k, n_bins, rows)
         record = {
             "epoch": epoch,
+            "max_epochs": max_epochs,
             "loss": float(loss.detach()),
             "val_accuracy": state["accuracy"],
             "val_class_accuracy": state["class_accuracy"],

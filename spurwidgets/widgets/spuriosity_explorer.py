@@ -235,7 +235,7 @@ class SpuriosityExplorer(ipywidgets.VBox):
 
             def progress(record: dict[str, Any], i: int = i, strategy: str = strategy) -> None:
                 if record["epoch"] % 5 == 0:
-                    self.view.tune_progress = (i + record["epoch"] / 100) / runs
+                    self.view.tune_progress = (i + record["epoch"] / record["max_epochs"]) / runs
                     self.view.tune_status = f"{strategy}: epoch {record['epoch']}"
 
             results.update(
