@@ -29,18 +29,11 @@ from pathlib import Path
 import numpy as np
 
 from spurwidgets.compute.projection import points_in_polygon
+from spurwidgets.testing import chromium_launch_options
 from spurwidgets.widgets.latent_scatter import LatentScatter
 
 ROOT = Path(__file__).resolve().parents[1]
 HARNESS = ROOT / "tests" / "browser" / "harness"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 # Runs in the harness page: the widget's drawing helpers are injected as a classic script.
@@ -129,7 +122,7 @@ def browser_timings(
         draw_js = (ROOT / "spurwidgets" / "widgets" / "latent_scatter_draw.js").read_text()
         httpd, url = serve(tmp)
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
+            browser = pw.chromium.launch(**chromium_launch_options())
             page = browser.new_page(viewport={"width": 900, "height": 700})
             page.goto(f"{url}/index.html?id=x&width=800")
             page.wait_for_function("window.__ready === true", timeout=120_000)

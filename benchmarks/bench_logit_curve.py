@@ -26,10 +26,8 @@ from ipywidgets.widgets.widget import _remove_buffers
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from spurwidgets.testing import chromium_launch_options  # noqa: E402
 from spurwidgets.widgets import LogitCurve  # noqa: E402
-
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 
 
 def wire_bytes(widget, code: bool = True) -> int:
@@ -116,7 +114,7 @@ def browser_redraw(n: int) -> dict:
     server.files["/w/bench/state.json"] = ("application/json", json.dumps(encode_state(state)).encode())
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(**chromium_launch_options())
             page = browser.new_page(viewport={"width": 900, "height": 600})
             page.goto(f"{server.url}/index.html?id=bench&width=800")
             page.wait_for_function("window.__ready === true")

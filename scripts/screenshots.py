@@ -23,11 +23,10 @@ from pathlib import Path
 
 import nbformat
 
+from spurwidgets.testing import chromium_launch_options
+
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "docs" / "img"
-CHROMIUM = os.environ.get("SPURWIDGETS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 
 SETUP = """
 import numpy as np, ipywidgets
@@ -185,7 +184,7 @@ def main() -> int:
                         break
                 time.sleep(0.2)
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+                browser = p.chromium.launch(**chromium_launch_options())
                 page = browser.new_page(viewport={"width": 1000, "height": 900}, device_scale_factor=2)
                 problems: list[str] = []
                 page.on("pageerror", lambda e: problems.append(f"page error: {e}"))

@@ -4,26 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("SPURWIDGETS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from spurwidgets.testing import chromium_available, chromium_launch_options, chromium_path
+
+CHROMIUM = chromium_path()
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-
-
-def chromium_available() -> bool:
-    return Path(CHROMIUM).exists() or shutil.which("chromium") is not None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -46,7 +34,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def browser_type_launch_args() -> dict:
     """pytest-playwright: use Debian's Chromium (never `playwright install`)."""
-    return {"executable_path": CHROMIUM, "headless": True, "args": CHROMIUM_ARGS}
+    return chromium_launch_options()
+
+
+@pytest.fixture(scope="session")
+def base_url() -> None:
+    """No base URL: every page is opened by its full URL.
+
+    Defined here because pytest-playwright 0.10's fallback `base_url` is a session fixture on a
+    class instance, which pytest 9 warns about on every run.
+    """
+    return None
 
 
 @pytest.fixture(scope="session")

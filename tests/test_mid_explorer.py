@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from mid_toy_data import toy_shortcut
 
 from spurwidgets.compute.mid import MID
 from spurwidgets.datasets import ImageSet
@@ -12,26 +13,14 @@ from spurwidgets.widgets.mid_explorer import MIDExplorer
 from spurwidgets.widgets.mid_explorer_children import mirrored_names
 
 
-def _data(n=200, seed=0):
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, 2, n)
-    spur = np.where(rng.random(n) < 0.12, 1 - y, y)
-    x = rng.normal(size=(n, 6)).astype(np.float32)
-    x[:, 0] += 2 * y - 1
-    x[:, 1] += 3 * (2 * spur - 1)
-    logits = (0.5 * x[:, 0] + 1.5 * x[:, 1]).astype(np.float32)
-    images = rng.integers(0, 256, (n, 8, 8, 3), dtype=np.uint8)
-    return x, logits, y, y * 2 + spur, images
-
-
 @pytest.fixture()
 def explorer():
-    x, logits, y, groups, images = _data()
+    x, logits, y, groups, images = toy_shortcut(n=200, image_size=8)
     return MIDExplorer(x, images, y, groups=groups, logits=logits, device="cpu")
 
 
 def test_starts_at_mids_quantile_window(explorer):
-    x, logits, y, _, _ = _data()
+    x, logits, y, _, _ = toy_shortcut(n=200, image_size=8)
     reference = MID(quantile=0.15, device="cpu").fit(x, logits, y)
     np.testing.assert_array_equal(explorer.mid.window_, reference.window_)
     assert explorer.window == (float(logits[reference.window_].min()), float(logits[reference.window_].max()))
@@ -121,7 +110,7 @@ def test_model_input_and_eval_set():
     ],
 )
 def test_bad_inputs_are_refused(kwargs, error, match):
-    x, logits, y, groups, images = _data()
+    x, logits, y, groups, images = toy_shortcut(n=200, image_size=8)
     args = {"logits": logits, "images": images, **kwargs}
     images = args.pop("images")
     with pytest.raises(error, match=match):

@@ -4,29 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from mid_toy_data import toy_shortcut
 
 from spurwidgets.widgets.mid_explorer import MIDExplorer
 
 
-def _data(n=240, seed=0):
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, 2, n)
-    spur = np.where(rng.random(n) < 0.12, 1 - y, y)
-    x = rng.normal(size=(n, 6)).astype(np.float32)
-    x[:, 0] += 2 * y - 1
-    x[:, 1] += 3 * (2 * spur - 1)
-    logits = (0.5 * x[:, 0] + 1.5 * x[:, 1]).astype(np.float32)
-    # Images show the spurious attribute as colour so the gallery is meaningful to look at.
-    images = np.zeros((n, 16, 16, 3), dtype=np.uint8)
-    images[spur == 1, :, :, 2] = 200
-    images[spur == 0, :, :, 0] = 200
-    images[:, 4:12, 7:9, :] = np.where(y[:, None, None, None] == 1, 255, 40)
-    return x, logits, y, y * 2 + spur, images
-
-
 @pytest.fixture()
 def explorer():
-    x, logits, y, groups, images = _data()
+    x, logits, y, groups, images = toy_shortcut()
     return MIDExplorer(x, images, y, groups=groups, logits=logits, random_state=0, device="cpu")
 
 

@@ -9,21 +9,14 @@ from pathlib import Path
 import pytest
 from voila_server import serve_voila, write_notebook
 
-CELL = """
-import numpy as np
+TESTS = Path(__file__).resolve().parents[1]
+CELL = f"""
+import sys
+sys.path.insert(0, {str(TESTS)!r})
+from mid_toy_data import toy_shortcut
 from spurwidgets.widgets import MIDExplorer
-rng = np.random.default_rng(0)
-n = 240
-y = rng.integers(0, 2, n)
-spur = np.where(rng.random(n) < 0.12, 1 - y, y)
-x = rng.normal(size=(n, 6)).astype(np.float32)
-x[:, 0] += 2 * y - 1
-x[:, 1] += 3 * (2 * spur - 1)
-logits = (0.5 * x[:, 0] + 1.5 * x[:, 1]).astype(np.float32)
-images = np.zeros((n, 16, 16, 3), dtype=np.uint8)
-images[spur == 1, :, :, 2] = 200
-images[spur == 0, :, :, 0] = 200
-explorer = MIDExplorer(x, images, y, groups=y * 2 + spur, logits=logits, device="cpu")
+x, logits, y, groups, images = toy_shortcut()
+explorer = MIDExplorer(x, images, y, groups=groups, logits=logits, device="cpu")
 explorer
 """
 
