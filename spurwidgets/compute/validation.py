@@ -65,6 +65,14 @@ def check_logits(logits: Any, name: str = "logits") -> np.ndarray:
     return check_matrix(array, name)
 
 
+def _check_length(array: np.ndarray, name: str, n: int | None) -> None:
+    """One entry per sample (`n` when given), and at least one."""
+    if n is not None and len(array) != n:
+        raise ValueError(f"{name} has {len(array)} entries but {n} were expected (one per sample)")
+    if len(array) == 0:
+        raise ValueError(f"{name} must not be empty")
+
+
 def check_vector(value: Any, name: str, *, n: int | None = None, dtype: type = np.float64) -> np.ndarray:
     """A finite 1-D numeric array, of length `n` when given."""
     array = to_numpy(value, name)
@@ -72,10 +80,7 @@ def check_vector(value: Any, name: str, *, n: int | None = None, dtype: type = n
         raise ValueError(f"{name} must be a 1-D array; got {_describe(array)}")
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold numbers; got dtype {array.dtype}")
-    if n is not None and len(array) != n:
-        raise ValueError(f"{name} has {len(array)} entries but {n} were expected (one per sample)")
-    if len(array) == 0:
-        raise ValueError(f"{name} must not be empty")
+    _check_length(array, name, n)
     array = np.asarray(array, dtype=dtype)
     check_finite(array, name)
     return array
@@ -93,10 +98,7 @@ def check_labels(
             raise ValueError(f"{name} must hold integer labels; got non-integer floats")
     elif array.dtype.kind not in "biu":
         raise TypeError(f"{name} must hold integer labels; got dtype {array.dtype}")
-    if n is not None and len(array) != n:
-        raise ValueError(f"{name} has {len(array)} entries but {n} were expected (one per sample)")
-    if len(array) == 0:
-        raise ValueError(f"{name} must not be empty")
+    _check_length(array, name, n)
     array = array.astype(np.int64)
     if array.min() < 0:
         raise ValueError(f"{name} must be non-negative integers; got minimum {array.min()}")
