@@ -74,6 +74,33 @@ def test_box_selection_gives_exact_int64_indices(square):
     assert w.selection.tolist() == [] and w.n_selected == 0
 
 
+def test_selection_set_from_code_is_sent_as_a_bitmask_and_cleared_by_the_view(square):
+    w = LatentScatter(square)
+    w.select_box(-0.5, -0.5, 0.5, 2.5)  # a lasso first: setting from code must drop its outline
+    w.selection = [8, 2, 2]
+    assert w.selection.dtype == np.int64 and w.selection.tolist() == [2, 8]
+    assert w.lasso == [] and w.n_selected == 2
+    bits = np.unpackbits(np.frombuffer(w.selected_bits, np.uint8), bitorder="little")[:9]
+    assert np.flatnonzero(bits).tolist() == [2, 8]
+    w.selection = np.arange(9) % 4 == 0  # a boolean mask works too
+    assert w.selection.tolist() == [0, 4, 8] and w.n_selected == 3
+    w.select_box(-0.5, -0.5, 0.5, 0.5)  # the lasso takes over: no bitmask on the wire
+    assert w.selection.tolist() == [0] and w.selected_bits == b""
+    w.selection = [1]
+    w.clear_request += 1  # the view's Clear button / Esc
+    assert w.selection.tolist() == [] and w.selected_bits == b"" and w.n_selected == 0
+
+
+def test_bad_selection_from_code_is_refused_and_keeps_the_selection(square):
+    w = LatentScatter(square)
+    w.selection = [3]
+    with pytest.raises(Exception, match=r"selection indices must be in 0..8; got 3..9"):
+        w.selection = [3, 9]
+    with pytest.raises(Exception, match=r"selection must be integer point indices or a boolean mask of shape \(9,\)"):
+        w.selection = [0.5]
+    assert w.selection.tolist() == [3] and w.n_selected == 1
+
+
 def test_hover_gives_text_and_png_thumbnail(square):
     images = np.zeros((9, 6, 6, 3), dtype=np.uint8)
     w = LatentScatter(square, color={"p": np.linspace(0, 1, 9)}, images=images, thumbnail_size=24)
@@ -139,6 +166,8 @@ def test_probe_explorer_shows_clusters_selection_and_traversal(fitted_clusters):
     app.scatter.select_box(xy[:, 0].min() - 1, xy[:, 1].min() - 1, float(np.median(xy[:, 0])), xy[:, 1].max() + 1)
     assert len(app.scatter.selection) >= 20
     assert app.selection_gallery.indices.tolist() == app.scatter.selection.tolist()
+    app.scatter.selection = [0, 1, 2]  # from code: the gallery follows as well
+    assert app.selection_gallery.indices.tolist() == [0, 1, 2]
 
 
 def test_probe_explorer_refuses_mismatched_inputs(fitted_clusters):

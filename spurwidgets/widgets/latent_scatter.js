@@ -78,7 +78,11 @@ function lsRender({ model, el, guard }) {
     root.dataset.colorKind = model.get("color_kind");
   }
   function loadLasso() {
-    [s.mask, s.nSel] = lsInPolygon(s.xs, s.ys, model.get("lasso"));
+    const poly = model.get("lasso") || [];
+    const bits = model.get("selected_bits");
+    // a polygon from the lasso, or a bitmask when the selection was set from Python
+    const fromCode = poly.length < 3 && bits && bits.byteLength;
+    [s.mask, s.nSel] = fromCode ? lsUnpackBits(bits, s.xs.length) : lsInPolygon(s.xs, s.ys, poly);
     root.dataset.nSelected = s.nSel;
   }
   function lsColors() {
@@ -252,7 +256,12 @@ function lsRender({ model, el, guard }) {
     if (s.tipUrl) tipImg.src = s.tipUrl;
     tipText.textContent = model.get("hover_text");
   }
-  const onKey = guard((e) => { if (e.key === "Escape") commitLasso([]); });
+  function clearSelection() {
+    model.set("lasso", []);
+    model.set("clear_request", model.get("clear_request") + 1);  // Python also drops a selection set from code
+    model.save_changes();
+  }
+  const onKey = guard((e) => { if (e.key === "Escape") clearSelection(); });
 
   overlay.addEventListener("pointerdown", onDown);
   overlay.addEventListener("pointermove", onMove);
@@ -264,7 +273,7 @@ function lsRender({ model, el, guard }) {
   select.addEventListener("change", guard(() => { model.set("color_by", select.value); model.save_changes(); }));
   for (const [name, b] of Object.entries(tools)) b.addEventListener("click", guard(() => { model.set("tool", name); model.save_changes(); drawOverlay(); }));
   reset.addEventListener("click", guard(() => { s.view = { ...s.home }; draw(); }));
-  clear.addEventListener("click", guard(() => commitLasso([])));
+  clear.addEventListener("click", guard(clearSelection));
 
   const handlers = {
     "change:coords": guard(() => { loadCoords(); draw(); }),
@@ -275,6 +284,7 @@ function lsRender({ model, el, guard }) {
     "change:category_colors": guard(() => { drawLegend(); draw(); }),
     "change:colorings": guard(drawLegend),
     "change:lasso": guard(() => { loadLasso(); draw(); }),
+    "change:selected_bits": guard(() => { loadLasso(); draw(); }),
     "change:hover_image": guard(showTipContent),
     "change:hover_text": guard(showTipContent),
     "change:tool": guard(drawOverlay),

@@ -39,7 +39,8 @@ class LatentScatter(SpurWidget):
     `images`: optional (N, H, W, 3) uint8 pictures (or anything ImageSource accepts); hovering
     a point then shows its thumbnail. Gestures: drag = lasso (or box, from the toolbar),
     Shift+drag = pan, wheel = zoom, double-click = reset view, Esc = clear the selection.
-    `w.observe(callback, "selection")` follows the selection (int64 indices, ascending).
+    `w.observe(callback, "selection")` follows the selection (int64 indices, ascending); assign
+    `w.selection = indices` (or a boolean mask) to select from code: the view highlights it.
     """
 
     coords = traitlets.Dict(help="float32 (N, 2) point coordinates (binary)").tag(sync=True)
@@ -58,6 +59,10 @@ class LatentScatter(SpurWidget):
     )
     axis_labels = traitlets.List(traitlets.Unicode(), default_value=["", ""], help="x and y axis titles").tag(sync=True)
     lasso = traitlets.List(help="selection polygon [[x, y], ...] in data coordinates; [] = none").tag(sync=True)
+    selected_bits = traitlets.Bytes(
+        b"", help="bitmask (np.packbits, little bit order) of a selection set from Python; b'' = the lasso's"
+    ).tag(sync=True)
+    clear_request = traitlets.Int(0, help="incremented by the view's Clear button and Esc").tag(sync=True)
     n_selected = traitlets.Int(0, help="number of selected points").tag(sync=True)
     hover = traitlets.Int(-1, help="index of the point under the pointer (-1: none)").tag(sync=True)
     hover_image = traitlets.Bytes(b"", help="PNG thumbnail of the hovered point").tag(sync=True)
@@ -65,7 +70,7 @@ class LatentScatter(SpurWidget):
     tool = traitlets.Unicode("lasso", help="drag gesture: 'lasso' or 'box'").tag(sync=True)
     height = traitlets.Int(420, help="plot height in CSS pixels").tag(sync=True)
     point_size = traitlets.Float(0.0, help="point diameter in CSS pixels (0: automatic from N)").tag(sync=True)
-    selection = traitlets.Any(help="int64 indices (ascending) of the selected points (Python only)")
+    selection = traitlets.Any(help="int64 indices (ascending) of the selected points (Python only; settable)")
 
     _esm = esm_source("latent_scatter_draw.js", "latent_scatter.js")
     _css = css_source("latent_scatter.css")
@@ -87,9 +92,10 @@ class LatentScatter(SpurWidget):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.selection = np.zeros(0, dtype=np.int64)
         self.points_2d, axis_labels = project_2d(points, projection, random_state=random_state)
         self.n_points = len(self.points_2d)
+        self._from_lasso = False  # True while the lasso (not the user's code) sets `selection`
+        self.selection = np.zeros(0, dtype=np.int64)
         self.axis_labels = axis_labels
         self._colorings = self._check_colorings(color)
         self._ranges = dict(color_ranges or {})
@@ -120,6 +126,8 @@ class LatentScatter(SpurWidget):
         self._on_color_by()  # unguarded: a bad colouring raises here, at construction
         self.observe(self.guard(self._on_color_by), "color_by")
         self.observe(self.guard(self._on_lasso), "lasso")
+        self.observe(self._on_selection, "selection")
+        self.observe(self.guard(self.clear_selection), "clear_request")
         self.observe(self.guard(self._on_hover), "hover")
 
     def _check_colorings(self, color: Any) -> dict[str, np.ndarray]:
@@ -168,11 +176,51 @@ class LatentScatter(SpurWidget):
         self.color_kind = coding["kind"]
         self.codes = array_to_binary(coding["codes"], np.uint8)
 
+    @traitlets.validate("selection")
+    def _validate_selection(self, proposal: dict[str, Any]) -> np.ndarray:
+        value = proposal["value"]
+        array = np.asarray(value.detach().cpu().numpy() if hasattr(value, "detach") else value)
+        if array.dtype == bool and array.shape == (self.n_points,):
+            return np.flatnonzero(array).astype(np.int64)
+        if array.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        if array.ndim != 1 or array.dtype.kind not in "iu":
+            raise traitlets.TraitError(
+                f"selection must be integer point indices or a boolean mask of shape ({self.n_points},); "
+                f"got {array.dtype} of shape {array.shape}"
+            )
+        if array.min() < 0 or array.max() >= self.n_points:
+            raise traitlets.TraitError(
+                f"selection indices must be in 0..{self.n_points - 1}; got {int(array.min())}..{int(array.max())}"
+            )
+        return np.unique(array).astype(np.int64)
+
     def _on_lasso(self, _change: Any = None) -> None:
+        if self._from_lasso:
+            return  # cleared by a selection set from code: keep that selection
         polygon = self.lasso
         selection = points_in_polygon(self.points_2d, polygon) if len(polygon) >= 3 else np.zeros(0, dtype=np.int64)
-        self.n_selected = len(selection)
-        set_array_trait(self, "selection", selection)
+        self._set_selection(selection, from_lasso=True)
+
+    def _on_selection(self, change: dict[str, Any]) -> None:
+        if self._from_lasso:
+            return
+        # Set from code: the view cannot derive it from a polygon, so it gets a bitmask
+        # (N/8 bytes) and the lasso outline goes away.
+        self._set_selection(change["new"], from_lasso=False)
+
+    def _set_selection(self, selection: np.ndarray, *, from_lasso: bool) -> None:
+        self._from_lasso = True
+        try:
+            if not from_lasso:
+                self.lasso = []
+            set_array_trait(self, "selection", selection)
+            self.n_selected = len(selection)
+            mask = np.zeros(self.n_points, dtype=bool)
+            mask[selection] = True
+            self.selected_bits = b"" if from_lasso else np.packbits(mask, bitorder="little").tobytes()
+        finally:
+            self._from_lasso = False
 
     def _on_hover(self, _change: Any = None) -> None:
         i = self.hover
@@ -193,5 +241,7 @@ class LatentScatter(SpurWidget):
         self.lasso = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
         return self.selection
 
-    def clear_selection(self) -> None:
+    def clear_selection(self, _change: Any = None) -> None:
+        """Select nothing (the view's Clear button and Esc do this too)."""
         self.lasso = []
+        self._set_selection(np.zeros(0, dtype=np.int64), from_lasso=True)

@@ -107,6 +107,16 @@ function lsInPolygon(xs, ys, poly) {
   return [mask, count];
 }
 
+// A selection set from Python arrives as np.packbits(mask, bitorder="little"): bit i of byte
+// i >> 3 is point i. Returns [mask Uint8Array(n), count] like lsInPolygon.
+function lsUnpackBits(bits, n) {
+  const b = new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength);
+  const mask = new Uint8Array(n);
+  let count = 0;
+  for (let i = 0; i < n && i >> 3 < b.length; i++) { mask[i] = (b[i >> 3] >> (i & 7)) & 1; count += mask[i]; }
+  return [mask, count];
+}
+
 function lsTicks(lo, hi, count) {
   const span = hi - lo || 1;
   const mag = 10 ** Math.floor(Math.log10(span / count));

@@ -74,6 +74,30 @@ def test_box_tool_selects_two_blobs_and_escape_clears(widget_page):
     assert dataset(wp, "nSelected") == "0"
 
 
+def test_selection_set_from_python_is_highlighted_and_escape_clears_it(widget_page):
+    points, blob, _ = three_blobs()
+    w = LatentScatter(points, color=blob)
+    w.selection = np.flatnonzero(blob == 2)  # before display: part of the first state
+    wp = widget_page(w)
+    assert dataset(wp, "nSelected") == "20"
+    assert "20 of 63 selected" in wp.page.inner_text(".sw-latent-scatter")
+    w.selection = np.flatnonzero(blob != 2)  # while displayed
+    wp.push("selected_bits", "lasso")
+    assert dataset(wp, "nSelected") == "43"
+    wp.screenshot("latent_scatter_selection_from_python.png")
+    wp.page.focus(".sw-ls-overlay")
+    wp.page.keyboard.press("Escape")
+    wp.sync()
+    assert w.selection.tolist() == [] and dataset(wp, "nSelected") == "0"
+    w.selection = [0, 1]
+    wp.push("selected_bits", "lasso")
+    assert dataset(wp, "nSelected") == "2"
+    wp.page.click("button.sw-ls-clear")
+    wp.sync()
+    assert w.selection.tolist() == [] and dataset(wp, "nSelected") == "0"
+    assert wp.errors == []
+
+
 def pixel(wp, x: float, y: float) -> list[int]:
     return wp.page.evaluate(
         """([x, y]) => { const c = document.querySelector('.sw-ls-canvas');
