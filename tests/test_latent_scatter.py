@@ -35,6 +35,23 @@ def test_pca_projection_keeps_the_two_widest_directions():
     assert titles[0].startswith("PC 1 (") and titles[1].startswith("PC 2 (")
 
 
+@pytest.mark.slow
+def test_umap_projection_keeps_blobs_apart_and_is_reproducible():
+    rng = np.random.default_rng(0)
+    blob = np.repeat([0, 1, 2], 30)
+    points = rng.normal(scale=10, size=(3, 8))[blob] + rng.normal(size=(90, 8))
+    xy, titles = project_2d(points, "umap", random_state=0)
+    assert xy.shape == (90, 2) and xy.dtype == np.float32 and titles == ["UMAP 1", "UMAP 2"]
+    centres = np.stack([xy[blob == k].mean(0) for k in range(3)])
+    nearest = ((xy[:, None] - centres[None]) ** 2).sum(-1).argmin(1)
+    assert np.array_equal(nearest, blob)
+    assert np.array_equal(project_2d(points, "umap", random_state=0)[0], xy)
+    w = LatentScatter(points, color=blob, projection="umap")
+    assert w.axis_labels == ["UMAP 1", "UMAP 2"] and np.array_equal(w.points_2d, xy)
+    with pytest.raises(ValueError, match=r"projection='umap' needs at least 4 points; got 3 \(use projection='pca'\)"):
+        project_2d(points[:3], "umap")
+
+
 def test_two_d_points_pass_through_and_unknown_projection_is_refused(square):
     assert np.array_equal(project_2d(square)[0], square)
     with pytest.raises(ValueError, match="projection must be one of"):

@@ -31,6 +31,8 @@ def project_2d(points: Any, method: str = "pca", *, random_state: int | None = 0
     if d == 2:
         return points.astype(np.float32), ["dim 1", "dim 2"]
     if method == "umap":
+        if n < 4:  # UMAP's spectral layout needs more points than components + 1
+            raise ValueError(f"projection='umap' needs at least 4 points; got {n} (use projection='pca')")
         import umap
 
         n_neighbors = max(2, min(15, n - 1))
