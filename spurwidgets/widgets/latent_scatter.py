@@ -216,9 +216,12 @@ class LatentScatter(SpurWidget):
                 self.lasso = []
             set_array_trait(self, "selection", selection)
             self.n_selected = len(selection)
-            mask = np.zeros(self.n_points, dtype=bool)
-            mask[selection] = True
-            self.selected_bits = b"" if from_lasso else np.packbits(mask, bitorder="little").tobytes()
+            if from_lasso:
+                self.selected_bits = b""  # the view computes the same selection from the polygon
+            else:
+                mask = np.zeros(self.n_points, dtype=bool)
+                mask[selection] = True
+                self.selected_bits = np.packbits(mask, bitorder="little").tobytes()
         finally:
             self._from_lasso = False
 
