@@ -13,17 +13,11 @@ skipped with a message, so the script works while the package grows.
 from __future__ import annotations
 
 import argparse
-import os
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import nbformat
-
-from spurwidgets.testing import chromium_launch_options
+from spurwidgets.testing import chromium_launch_options, serve_jupyter, write_notebook
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "docs" / "img"
@@ -114,10 +108,7 @@ def _cell(code: str, name: str) -> str:
 
 
 def build_notebook(names: list[str], path: Path) -> None:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(SETUP)] + [nbformat.v4.new_code_cell(_cell(WIDGETS[n], n)) for n in names]
-    nbformat.write(nb, path)
+    write_notebook(path, SETUP, *(_cell(WIDGETS[n], n) for n in names))
 
 
 MARGIN = 8  # CSS pixels of page around each widget
@@ -147,12 +138,6 @@ def _shoot(page, widget, target: Path) -> None:
     page.screenshot(path=str(target), clip=clip)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", choices=sorted(WIDGETS), help="widgets to shoot (default all)")
@@ -167,22 +152,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         build_notebook(names, tmp_path / "shots.ipynb")
-        env = dict(os.environ)
-        for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
-            env[var] = str(tmp_path / var.lower())
-        port = _free_port()
-        log = (tmp_path / "voila.log").open("w")
-        server = subprocess.Popen(
-            [sys.executable, "-m", "voila", "shots.ipynb", "--no-browser", f"--port={port}",
-             "--Voila.ip=127.0.0.1", f"--theme={args.theme}"],
-            cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            for _ in range(300):
-                with socket.socket() as s:
-                    if s.connect_ex(("127.0.0.1", port)) == 0:
-                        break
-                time.sleep(0.2)
+        voila_args = ["voila", "shots.ipynb", "--no-browser", "--Voila.ip=127.0.0.1", f"--theme={args.theme}"]
+        with serve_jupyter(voila_args, tmp_path) as url:
             with sync_playwright() as p:
                 browser = p.chromium.launch(**chromium_launch_options())
                 page = browser.new_page(viewport={"width": 1000, "height": 900}, device_scale_factor=2)
@@ -192,7 +163,7 @@ def main() -> int:
                 page.on(
                     "console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None
                 )
-                page.goto(f"http://127.0.0.1:{port}/", timeout=600_000)
+                page.goto(f"{url}/", timeout=600_000)
                 page.wait_for_load_state("networkidle", timeout=600_000)
                 for text in page.locator("pre").all_inner_texts():
                     if "SKIPPED" in text:
@@ -208,15 +179,11 @@ def main() -> int:
                 browser.close()
                 for problem in problems:
                     print(problem[:300])
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
-            log.close()
         for target in written:
             print(f"wrote {target.relative_to(REPO) if target.is_relative_to(REPO) else target}")
         missing = sorted(set(names) - {t.stem for t in written})
         if missing:
-            print("not rendered:", ", ".join(missing), f"(voila log: see {tmp_path}/voila.log while running)")
+            print("not rendered:", ", ".join(missing), "(the voila log is printed above)")
     return 0
 
 

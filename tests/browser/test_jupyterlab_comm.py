@@ -9,19 +9,15 @@ Pitfalls handled (see BROWSER_TESTING.md): private Jupyter dirs, a fresh workspa
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
+
+from spurwidgets.testing import serve_jupyter, write_notebook
 
 REPO = Path(__file__).resolve().parents[2]
 VALUES = np.arange(40, dtype=np.float32) - 20
@@ -38,49 +34,16 @@ CELLS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def lab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """JupyterLab on 127.0.0.1 with private dirs, serving a fresh notebook; stopped afterwards."""
-    port = _free_port()
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
-        env[var] = str(tmp_path / var.lower())
     work = tmp_path / "work"
     work.mkdir()
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, work / "curve.ipynb")
-    log = (tmp_path / "lab.log").open("w")
-    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1", "--allow-root",
-           "--ServerApp.token=", "--ServerApp.password=", f"--ServerApp.root_dir={work}"]  # fmt: skip
-    process = subprocess.Popen(cmd, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited: {(tmp_path / 'lab.log').read_text()[-2000:]}")
-            try:
-                urllib.request.urlopen(f"{url}/api/status", timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise TimeoutError("jupyter lab did not answer /api/status within 60 s") from None
-                time.sleep(0.3)
+    write_notebook(work / "curve.ipynb", *CELLS)
+    args = ["jupyter", "lab", "--no-browser", "--ip=127.0.0.1", "--allow-root",
+            "--ServerApp.token=", "--ServerApp.password=", f"--ServerApp.root_dir={work}"]  # fmt: skip
+    with serve_jupyter(args, work, state_dir=tmp_path, env={"PYTHONPATH": str(REPO)}) as url:
         yield url, work
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 def _read_selection(path: Path, window_changed_from: list[float], timeout: float = 20) -> dict:
