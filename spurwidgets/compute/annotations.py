@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .validation import check_positive_int
+from .validation import check_index, check_positive_int
 
 LABELS = ("core", "spurious")
 VERSION = 1
@@ -59,14 +59,10 @@ class AnnotationStore:
 
     # ------------------------------------------------------------------ validation
     def _check(self, cls: Any, feature: Any, label: Any = "core") -> tuple[int, int]:
-        for name, value, size in (("class", cls, self.n_classes), ("feature", feature, self.n_features)):
-            if isinstance(value, bool) or not isinstance(value, int) and not hasattr(value, "__index__"):
-                raise TypeError(f"{name} must be an integer in 0..{size - 1}; got {value!r}")
-            if not 0 <= int(value) < size:
-                raise ValueError(f"{name} {value} does not exist; expected a {name} in 0..{size - 1}")
+        cls, feature = check_index(cls, "class", self.n_classes), check_index(feature, "feature", self.n_features)
         if label not in LABELS:
             raise ValueError(f"label must be one of {list(LABELS)}; got {label!r}")
-        return int(cls), int(feature)
+        return cls, feature
 
     def _parse(self, data: Any) -> dict[int, dict[int, str]]:
         if not isinstance(data, Mapping) or not isinstance(data.get("annotations"), Mapping):

@@ -24,6 +24,7 @@ from torch import nn
 
 from .validation import (
     check_features,
+    check_index,
     check_labels,
     check_matrix,
     check_positive_int,
@@ -114,20 +115,12 @@ class SpuriosityRanker:
     def check_class(self, cls: Any) -> int:
         """`cls` as an int in 0..C-1, or a ValueError naming the valid range."""
         self._check_fitted()
-        if isinstance(cls, bool) or not isinstance(cls, (int, np.integer)):
-            raise TypeError(f"class must be an integer in 0..{self.n_classes_ - 1}; got {cls!r}")
-        if not 0 <= int(cls) < self.n_classes_:
-            raise ValueError(f"class {cls} does not exist; expected a class in 0..{self.n_classes_ - 1}")
-        return int(cls)
+        return check_index(cls, "class", self.n_classes_)
 
     def check_feature(self, feature: Any) -> int:
         """`feature` as an int in 0..D-1, or a ValueError naming the valid range."""
         self._check_fitted()
-        if isinstance(feature, bool) or not isinstance(feature, (int, np.integer)):
-            raise TypeError(f"feature must be an integer in 0..{self.n_features_in_ - 1}; got {feature!r}")
-        if not 0 <= int(feature) < self.n_features_in_:
-            raise ValueError(f"feature {feature} does not exist; expected a feature in 0..{self.n_features_in_ - 1}")
-        return int(feature)
+        return check_index(feature, "feature", self.n_features_in_)
 
     def check_spurious(self, spurious: Mapping[Any, Any] | None) -> dict[int, list[int]]:
         """Validate a {class: [feature, ...]} mapping (unknown class or feature -> ValueError)."""

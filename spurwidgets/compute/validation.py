@@ -73,6 +73,15 @@ def _check_length(array: np.ndarray, name: str, n: int | None) -> None:
         raise ValueError(f"{name} must not be empty")
 
 
+def check_index(value: Any, what: str, n: int) -> int:
+    """`value` as an int in 0..n-1: a TypeError for non-integers, a ValueError naming the range."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{what} must be an integer in 0..{n - 1}; got {value!r}")
+    if not 0 <= int(value) < n:
+        raise ValueError(f"{what} {value} does not exist; expected a {what} in 0..{n - 1}")
+    return int(value)
+
+
 def check_vector(value: Any, name: str, *, n: int | None = None, dtype: type = np.float64) -> np.ndarray:
     """A finite 1-D numeric array, of length `n` when given."""
     array = to_numpy(value, name)
