@@ -193,6 +193,8 @@ class LatentScatter(SpurWidget):
             raise traitlets.TraitError(
                 f"selection indices must be in 0..{self.n_points - 1}; got {int(array.min())}..{int(array.max())}"
             )
+        if array.dtype == np.int64 and (array[1:] > array[:-1]).all():
+            return array  # already ascending and unique (the lasso's selection): skip the sort
         return np.unique(array).astype(np.int64)
 
     def _on_lasso(self, _change: Any = None) -> None:
