@@ -15,6 +15,7 @@ import traitlets
 from ..compute.images import ImageSource
 from ..compute.validation import check_labels, check_positive_int, to_numpy
 from ._base import SpurWidget, css_source, encode_thumbnails, esm_source
+from .exports import ClusterGalleryExport
 from .image_gallery import check_indices
 
 DEFAULT_TAGS = ("minority", "majority")
@@ -28,7 +29,7 @@ def _marked_from_json(value: dict, _widget: Any) -> dict:
     return {int(k): v for k, v in (value or {}).items()}
 
 
-class ClusterGallery(SpurWidget):
+class ClusterGallery(ClusterGalleryExport, SpurWidget):
     """Clusters of images as sections; click a tag to mark a cluster.
 
     `ClusterGallery(images, clusters, labels=None, indices=None, class_names=None, *,

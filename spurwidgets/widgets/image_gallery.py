@@ -13,24 +13,14 @@ import numpy as np
 import traitlets
 
 from ..compute.images import ImageSource
-from ..compute.validation import check_labels, check_positive_int, check_vector, to_numpy
+from ..compute.validation import check_labels, check_positive_int, check_vector
 from ._base import SpurWidget, css_source, encode_thumbnails, esm_source
+from .exports import ImageGalleryExport, check_indices
+
+__all__ = ["ImageGallery", "check_indices"]
 
 
-def check_indices(indices: Any, n_images: int, name: str = "indices") -> np.ndarray:
-    """int64 indices into `n_images` images (any array-like of ints; empty allowed)."""
-    array = to_numpy(indices, name).reshape(-1) if not isinstance(indices, range) else np.asarray(indices)
-    if array.size and array.dtype.kind not in "iu":
-        raise TypeError(f"{name} must hold integer image indices; got dtype {array.dtype}")
-    array = array.astype(np.int64)
-    if array.size and (array.min() < 0 or array.max() >= n_images):
-        raise ValueError(
-            f"{name} must be in 0..{n_images - 1} (there are {n_images} images); got range {array.min()}..{array.max()}"
-        )
-    return array
-
-
-class ImageGallery(SpurWidget):
+class ImageGallery(ImageGalleryExport, SpurWidget):
     """Paged thumbnail grid. Click to select; hover shows index, label and score.
 
     `ImageGallery(images, indices=None, captions=None, *, labels=None, scores=None,
@@ -39,7 +29,8 @@ class ImageGallery(SpurWidget):
     Dataset). `indices`: which images to show (default all), in that order; assign
     `gallery.indices = ...` to show others (e.g. `link_selection(curve, gallery)`).
     `labels`, `scores`, `captions`: one per image of `images` (labels default to an
-    ImageSet's). `selection`: the clicked image indices.
+    ImageSet's). `selection`: the clicked image indices; `to_pandas()` and
+    `export_images(folder)` get them out (see `spurwidgets.widgets.exports`).
     """
 
     page = traitlets.Int(0, help="current page (0-based)").tag(sync=True)
@@ -83,6 +74,9 @@ class ImageGallery(SpurWidget):
             raise ValueError(f"captions has {len(captions)} entries but there are {n} images (one caption per image)")
         self.captions = None if captions is None else [str(c) for c in captions]
         self.score_name = str(score_name)
+        # kept for to_pandas (ImageSource keeps only the images and labels of an ImageSet)
+        self.groups = getattr(images, "groups", None)
+        self.group_names = list(getattr(images, "group_names", None) or []) or None
         class_names = getattr(images, "class_names", None) if class_names is None else class_names
         self.class_names = None if class_names is None else [str(c) for c in class_names]
         self.columns = check_positive_int(columns, "columns")

@@ -19,6 +19,7 @@ import traitlets
 from ..compute.projection import color_codes, points_in_polygon, project_2d
 from ..compute.validation import check_positive_int
 from ._base import SpurWidget, array_to_binary, css_source, encode_thumbnails, esm_source, set_array_trait
+from .exports import LatentScatterExport
 
 
 def _check_hex(color: Any) -> str:
@@ -28,7 +29,7 @@ def _check_hex(color: Any) -> str:
     return text.lower()
 
 
-class LatentScatter(SpurWidget):
+class LatentScatter(LatentScatterExport, SpurWidget):
     """Scatter of `points` (N, D); D > 2 is projected to 2-D by `projection` ("pca" or "umap").
 
     `color`: one array (N,) or a dict {name: array} of colourings, switched from a dropdown.

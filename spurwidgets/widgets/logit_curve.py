@@ -16,6 +16,7 @@ import traitlets
 
 from ..compute.validation import check_labels, check_logits, check_positive_int, check_window
 from ._base import SpurWidget, array_to_binary, css_source, esm_source, set_array_trait
+from .exports import LogitCurveExport
 
 MAX_COLUMNS = 2048
 MAX_LEGEND_CLASSES = 8  # more classes are summed into "other" for the per-column counts
@@ -42,7 +43,7 @@ def column_label_counts(sorted_codes: np.ndarray, edges: np.ndarray, n_codes: in
     return flat.reshape(n_columns, n_codes).astype(np.uint32)
 
 
-class LogitCurve(SpurWidget):
+class LogitCurve(LogitCurveExport, SpurWidget):
     """Sorted logit curve; drag/resize/draw a window over logit values to select samples.
 
     `LogitCurve(logits, labels=None, window=None, class_index=0, class_names=None, height=260)`.
