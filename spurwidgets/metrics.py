@@ -26,16 +26,22 @@ def worst_group_accuracy(y_true: Any, y_pred: Any, groups: Any) -> float:
 
 
 def report(y_true: Any, y_pred: Any, groups: Any, group_names: Sequence[str] | None = None):
-    """A pandas DataFrame with one row per group (n, accuracy, worst flag) and an 'overall' row."""
+    """A pandas DataFrame with one row per group (n, accuracy, worst flag) and an 'overall' row.
+
+    `worst` is True for every group whose accuracy equals the lowest one (ties all count: two
+    groups at 0 % are both the worst, not just the first one listed).
+    """
     import pandas as pd
 
     accuracy = group_accuracy(y_true, y_pred, groups)
     groups = np.asarray(groups)
-    worst = min(accuracy, key=lambda g: accuracy[g])
+    lowest = min(accuracy.values())
     rows = []
     for g, acc in accuracy.items():
         name = group_names[g] if group_names is not None and g < len(group_names) else str(g)
-        rows.append({"group": name, "n": int((groups == g).sum()), "accuracy": acc, "worst": g == worst})
+        # isclose: 1/3 and 2/6 are the same accuracy even if the float divisions differed
+        worst = bool(np.isclose(acc, lowest, rtol=0.0, atol=1e-12))
+        rows.append({"group": name, "n": int((groups == g).sum()), "accuracy": acc, "worst": worst})
     overall = float((np.asarray(y_true) == np.asarray(y_pred)).mean())
     rows.append({"group": "overall", "n": len(groups), "accuracy": overall, "worst": False})
     return pd.DataFrame(rows).set_index("group")
