@@ -31,7 +31,7 @@ def test_feature_card_shows_k_extremes_and_the_importance(setup):
     assert card.card["top_indices"] == top.tolist() and card.card["bottom_indices"] == bottom.tolist()
     assert len(card.card["top"]) == len(card.card["top_heat"]) == len(card.card["top_attack"]) == 3
     assert card.card["importance"] == pytest.approx(ranker.importance_[0, feature])
-    assert card.card["title"] == f"feature {feature} (#1 for this class)"
+    assert card.card["title"] == f"class {data.class_names[0]} · feature {feature} (#1 for this class)"
 
 
 def test_feature_card_without_model_has_no_heatmaps(setup):

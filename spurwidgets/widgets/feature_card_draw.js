@@ -2,7 +2,8 @@
 // `esm_source` prepends this file to the widget's own module).
 //
 // card: {cls, feature, title, importance, top, bottom, top_heat, bottom_heat, top_attack,
-//        top_values, bottom_values} (image lists are PNG bytes)
+//        top_values, bottom_values, attack_before, attack_after, heat_scale}
+//        (image lists are PNG bytes; heat_scale: {colors, low, high, title} or {})
 // options: {annotation, view, onAnnotate(label | ""), onView(view)}
 // Returns {node, dispose}; dispose removes the node (each image revokes its own object URL
 // after loading: revoking on redraw broke images still loading, ERR_FILE_NOT_FOUND).
@@ -13,6 +14,7 @@ const SW_FC_VIEWS = [
   ["attacks", "feature attack"],
 ];
 
+// values[i]: a number, or [before, after] (the feature attack) shown as "before→after".
 function swFcImages(list, values, caption) {
   const row = swEl("div", "sw-fc-row");
   (list || []).forEach((bytes, i) => {
@@ -20,10 +22,28 @@ function swFcImages(list, values, caption) {
     const img = swImage(bytes, "sw-fc-img");  // its URL is revoked once it has loaded
     img.alt = `${caption} ${i + 1}`;
     cell.append(img);
-    if (values && values[i] !== undefined) cell.append(swEl("figcaption", "sw-fc-value", values[i].toFixed(2)));
+    const value = values ? values[i] : undefined;
+    if (Array.isArray(value)) {
+      const text = swEl("figcaption", "sw-fc-value sw-fc-attack-value", `${value[0].toFixed(2)}→${value[1].toFixed(2)}`);
+      text.title = `activation before the attack ${value[0].toFixed(3)}, after ${value[1].toFixed(3)}`;
+      cell.append(text);
+    } else if (value !== undefined) {
+      cell.append(swEl("figcaption", "sw-fc-value", value.toFixed(2)));
+    }
     row.append(cell);
   });
   return row;
+}
+
+// The heatmaps' colour scale: a gradient bar from the colours Python read off `overlay`.
+function swFcHeatScale(scale) {
+  const box = swEl("div", "sw-fc-scale");
+  box.title = scale.title || "";
+  const bar = swEl("span", "sw-fc-scale-bar");
+  bar.style.background = `linear-gradient(to right, ${scale.colors.join(", ")})`;
+  box.append(swEl("span", "sw-fc-scale-end", scale.low || "low"), bar, swEl("span", "sw-fc-scale-end", scale.high || "high"));
+  box.append(swEl("span", "sw-fc-scale-title", scale.title || ""));
+  return box;
 }
 
 function swFeatureCard(card, options) {
@@ -34,7 +54,7 @@ function swFeatureCard(card, options) {
   if (annotation) node.classList.add(`sw-fc-${annotation}`);
 
   const head = swEl("div", "sw-fc-head");
-  head.append(swEl("span", "sw-fc-title", card.title || `feature ${card.feature}`));
+  head.append(swEl("span", "sw-fc-title", card.title || `class ${card.cls} · feature ${card.feature}`));
   head.append(swEl("span", "sw-fc-importance", `importance ${Number(card.importance).toFixed(3)}`));
   node.append(head);
 
@@ -66,9 +86,18 @@ function swFeatureCard(card, options) {
   const view = options.view === "heatmaps" && hasHeat ? "heatmaps" : options.view === "attacks" && hasAttack ? "attacks" : "images";
   const top = view === "heatmaps" ? card.top_heat : view === "attacks" ? card.top_attack : card.top;
   const bottom = view === "heatmaps" ? card.bottom_heat : card.bottom;
+  const before = card.attack_before || [];
+  const after = card.attack_after || [];
+  const attackValues = before.map((b, i) => [b, after[i]]);
   const topLabel = view === "attacks" ? "most activating, after a feature attack" : "most activating";
+  if (view === "heatmaps" && card.heat_scale && (card.heat_scale.colors || []).length) {
+    node.append(swFcHeatScale(card.heat_scale));
+  }
   node.append(swEl("div", "sw-fc-label", topLabel));
-  node.append(swFcImages(top, card.top_values, "most activating"));
+  if (view === "attacks" && attackValues.length) {
+    node.append(swEl("div", "sw-fc-hint", "under each image: the feature's activation before→after the attack"));
+  }
+  node.append(swFcImages(top, view === "attacks" && attackValues.length ? attackValues : card.top_values, "most activating"));
   node.append(swEl("div", "sw-fc-label", "least activating"));
   node.append(swFcImages(bottom, card.bottom_values, "least activating"));
   return {
