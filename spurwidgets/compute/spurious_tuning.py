@@ -25,6 +25,7 @@ import torch
 from torch import nn
 
 from ..metrics import ranked_within_class, spurious_gap
+from .tuning_summary import summary_table  # noqa: F401  (re-exported: the table that fits a notebook)
 from .validation import (
     check_features,
     check_fraction,
@@ -126,8 +127,14 @@ class TuningResult:
             head.bias.copy_(torch.from_numpy(self.bias))
         return head.eval()
 
+    def _repr_html_(self) -> str:
+        """A one-line compact table and the note (notebooks); see tuning_summary.summary_table."""
+        from .tuning_summary import summary_html
+
+        return summary_html(self)
+
     def summary(self) -> dict[str, Any]:
-        """Flat before/after numbers for printing or a table."""
+        """Flat before/after numbers; for a table that fits a notebook use `summary_table(results)`."""
         return {
             "strategy": self.strategy,
             "val_accuracy_before": self.before["accuracy"],
