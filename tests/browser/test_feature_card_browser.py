@@ -39,9 +39,11 @@ def test_card_shows_class_title_heat_scale_and_attack_values(widget_page, card_a
     ]
     gradient = wp.el.locator(".sw-fc-scale-bar").evaluate("el => getComputedStyle(el).backgroundImage")
     assert gradient.startswith("linear-gradient") and "rgb(0, 0, 0)" in gradient and "rgb(255, 255, 255)" in gradient
+    wp.screenshot("feature_card_heatmaps.png")
     wp.el.locator("button.sw-fc-view[data-view=attacks]").click()
     shown = wp.el.locator(".sw-fc-row").first.locator(".sw-fc-value").all_inner_texts()
     expected = [f"{b:.2f}→{a:.2f}" for b, a in zip(card.card["attack_before"], card.card["attack_after"])]
     assert shown == expected and len(shown) == 3
     assert all(before != after for before, after in (s.split("→") for s in shown))
+    wp.screenshot("feature_card_attacks.png")
     assert wp.errors == []
