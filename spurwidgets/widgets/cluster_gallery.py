@@ -15,7 +15,7 @@ import traitlets
 from ..compute.images import ImageSource
 from ..compute.validation import check_labels, check_positive_int, to_numpy
 from ._base import SpurWidget, css_source, encode_thumbnails, esm_source
-from .exports import ClusterGalleryExport
+from .cluster_exports import ClusterGalleryExport
 from .image_gallery import check_indices
 
 DEFAULT_TAGS = ("minority", "majority")
