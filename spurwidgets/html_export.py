@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,7 @@ _PAGE = """<!doctype html>
 </html>
 """
 
-_RUNTIME = """
+_MODEL_JS = """
 const b64 = (s) => { const b = atob(s); const u = new Uint8Array(b.length); for (let i = 0; i < b.length; i++) u[i] = b.charCodeAt(i); return new DataView(u.buffer); };
 class StaticModel {
   constructor(state) { this.state = state; this.listeners = new Map(); }
@@ -54,6 +55,23 @@ class StaticModel {
   off(event, cb) { if (!event) this.listeners.clear(); else if (!cb) this.listeners.delete(event); else this.listeners.get(event)?.delete(cb); }
   emit(event, ...args) { for (const cb of [...(this.listeners.get(event) || [])]) cb(...args); }
 }
+async function swRenderStatic(state, el) {
+  const style = document.createElement("style");
+  style.textContent = state._css || "";
+  document.head.append(style);
+  const url = URL.createObjectURL(new Blob([state._esm], { type: "text/javascript" }));
+  const mod = await import(url);
+  const widget = mod.default ?? mod;
+  const model = new StaticModel(state);
+  if (widget.initialize) await widget.initialize({ model });
+  await widget.render({ model, el });
+  el.dataset.rendered = "true";
+}
+"""
+
+_RUNTIME = (
+    _MODEL_JS
+    + """
 const items = JSON.parse(document.getElementById("sw-export-data").textContent);
 for (const [i, item] of items.entries()) {
   const state = item.state;
@@ -62,20 +80,35 @@ for (const [i, item] of items.entries()) {
     for (const key of path.slice(0, -1)) obj = obj[key];
     obj[path[path.length - 1]] = b64(item.buffers[k]);
   });
-  const style = document.createElement("style");
-  style.textContent = state._css || "";
-  document.head.append(style);
-  const url = URL.createObjectURL(new Blob([state._esm], { type: "text/javascript" }));
-  const mod = await import(url);
-  const widget = mod.default ?? mod;
-  const model = new StaticModel(state);
-  const el = document.getElementById(`sw-export-${i}`);
-  if (widget.initialize) await widget.initialize({ model });
-  await widget.render({ model, el });
-  el.dataset.rendered = "true";
+  await swRenderStatic(state, document.getElementById(`sw-export-${i}`));
 }
 document.body.dataset.rendered = "true";
 """
+)
+
+# For pages written by nbconvert / embed_minimal_html: their widget-state + widget-view scripts.
+_NOTEBOOK_RUNTIME = (
+    _MODEL_JS
+    + """
+const stateEl = document.querySelector('script[type="application/vnd.jupyter.widget-state+json"]');
+const models = stateEl ? JSON.parse(stateEl.textContent).state : {};
+for (const view of document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]')) {
+  const entry = models[JSON.parse(view.textContent).model_id];
+  if (!entry || typeof entry.state._esm !== "string") continue;  // only anywidgets carry their module
+  const state = entry.state;
+  for (const b of entry.buffers || []) {
+    let obj = state;
+    for (const key of b.path.slice(0, -1)) obj = obj[key];
+    obj[b.path[b.path.length - 1]] = b64(b.data);
+  }
+  const el = document.createElement("div");
+  el.className = "sw-export-item";
+  view.after(el);
+  await swRenderStatic(state, el);
+}
+document.body.dataset.rendered = "true";
+"""
+)
 
 
 def _encode(widget: Any) -> dict[str, Any]:
@@ -109,3 +142,42 @@ def export_html(widgets: Any, path: str | Path, *, title: str = "spurwidgets", w
     path = Path(path)
     path.write_text(page, encoding="utf-8")
     return path
+
+
+_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.DOTALL | re.IGNORECASE)
+_REMOTE = re.compile(
+    r"""(src\s*=\s*["']?https?://)|(["'`]https?://(unpkg\.com|cdn\.jsdelivr\.net|cdnjs\.cloudflare\.com)/)"""
+)
+
+
+def offline_html(source: str | Path, out: str | Path | None = None) -> Path:
+    """Make a page from `jupyter nbconvert --to html` or `embed_minimal_html` work offline.
+
+    Such a page renders its widgets with require.js and the ipywidgets html-manager from a
+    CDN. This drops every script that loads from a CDN and adds a small inline renderer that
+    draws each anywidget (all spurwidgets widgets) from the page's saved widget state.
+    Widgets that are not anywidgets (ipywidgets' own sliders...) are not drawn offline.
+    Writes `out` (default: overwrite `source`) and returns its path.
+    """
+    source = Path(source)
+    text = source.read_text(encoding="utf-8")
+    if "application/vnd.jupyter.widget-state+json" not in text:
+        raise ValueError(
+            f"source must be an HTML page with saved widget state (nbconvert of a notebook saved with "
+            f"widget state, or embed_minimal_html); {str(source)!r} has none"
+        )
+    state_json = re.search(r"widget-state\+json\"?>(.*?)</script>", text, re.DOTALL)
+    models = json.loads(state_json.group(1)).get("state", {}) if state_json else {}
+    bare = [k for k, m in models.items() if m.get("model_name") == "AnyModel" and "_esm" not in m.get("state", {})]
+    if bare:
+        raise ValueError(
+            f"source has {len(bare)} anywidget(s) saved without their module (_esm), so they cannot be drawn "
+            "offline; embed_minimal_html drops it by default: call it with drop_defaults=False"
+        )
+    kept = _SCRIPT.sub(lambda m: "" if _REMOTE.search(m.group(1)) or _REMOTE.search(m.group(2)) else m.group(0), text)
+    runtime = f'<script type="module">\n{_NOTEBOOK_RUNTIME}\n</script>\n'
+    index = kept.lower().rfind("</body>")
+    page = kept[:index] + runtime + kept[index:] if index >= 0 else kept + runtime
+    target = Path(out) if out is not None else source
+    target.write_text(page, encoding="utf-8")
+    return target
