@@ -10,6 +10,7 @@ from mid_toy_data import toy_shortcut
 from spurwidgets.compute.mid import MID
 from spurwidgets.datasets import ImageSet
 from spurwidgets.widgets.mid_explorer import MIDExplorer
+from spurwidgets.widgets.mid_explorer_data import refit_warnings
 
 
 @pytest.fixture()
@@ -145,3 +146,39 @@ def test_a_drag_sends_the_window_and_counts_and_a_mark_only_the_mark():
     explorer.gallery.set_state({"marked": {str(cluster): "majority"}})  # a click on a tag
     assert [(r["widget"], r["keys"]) for r in sent.records] == [("gallery", ["marked"])]  # the echo
     assert sent.total() < 200
+
+
+def test_held_out_table_shows_overall_and_worst_group_on_the_eval_set():
+    x, logits, y, groups, images = toy_shortcut(n=200, image_size=8)
+    hx, hlogits, hy, hgroups, _ = toy_shortcut(n=150, seed=1, image_size=8)
+    explorer = MIDExplorer(x, images, y, logits=logits, eval_set=(hx, hlogits, hy, hgroups), device="cpu")
+    head = explorer.refit()
+    rows = {r[0]: r for r in explorer.table["rows"]}
+    assert explorer.table["caption"].startswith("Accuracy on the evaluation set (150 samples)")
+    after = head.predict(hx) == hy
+    before = (hlogits > 0).astype(int) == hy
+    assert rows["overall"][1:4] == [150, pytest.approx(before.mean()), pytest.approx(after.mean())]
+    worst_after = min(after[hgroups == g].mean() for g in range(4))
+    assert rows["worst group"][3] == pytest.approx(worst_after)
+    assert [r[0] for r in explorer.table["rows"][2:]] == ["group 0", "group 1", "group 2", "group 3"]
+
+
+def test_the_fitted_samples_table_says_it_is_not_held_out(explorer):
+    explorer.refit()
+    assert "pass eval_set= held-out data" in explorer.table["caption"]
+
+
+def test_a_refit_that_costs_overall_accuracy_is_warned_about():
+    table = {"rows": [["overall", 100, 0.955, 0.557, -0.398], ["worst group", "", 0.0, 0.3, 0.3]]}
+    (warning,) = refit_warnings(table)
+    assert warning.startswith("The refit costs 39.8 points of overall accuracy (0.955 -> 0.557)")
+    assert refit_warnings({"rows": [["overall", 100, 0.90, 0.86, -0.04]]}) == []
+
+
+def test_mids_own_warnings_are_shown_with_the_clusters(explorer):
+    assert explorer.warnings == []  # this MID has no warnings_
+    explorer.mid.warnings_ = ["cluster 1 is flagged but holds 3x the class's confident majority"]
+    explorer.window = (-2.0, 2.5)
+    assert explorer.warnings == explorer.panel.warnings == explorer.mid.warnings_
+    explorer.refit()
+    assert explorer.warnings[0] == explorer.mid.warnings_[0]

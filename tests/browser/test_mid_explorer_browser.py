@@ -136,3 +136,16 @@ def test_dark_theme_renders_table_and_gallery(widget_page, explorer):
     wp = widget_page(explorer.gallery, theme="dark", width=820)
     assert wp.page.locator(".sw-cg-section").count() == len(explorer.mid.cluster_classes_)
     assert wp.errors == []
+
+
+@pytest.mark.browser
+def test_panel_shows_warnings_only_when_there_are_some(widget_page, explorer):
+    wp = widget_page(explorer.panel, width=820)
+    assert not wp.page.locator(".sw-me-warnings").is_visible()
+    explorer.panel.warnings = ["The refit costs 39.8 points of overall accuracy (0.955 -> 0.557): check the marks"]
+    wp.push("warnings")
+    items = wp.page.locator(".sw-me-warning")
+    assert items.count() == 1 and items.first.is_visible()
+    assert items.first.inner_text() == "⚠ " + explorer.warnings[0]
+    wp.screenshot("mid_explorer_warning.png")
+    assert wp.errors == []
