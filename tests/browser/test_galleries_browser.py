@@ -238,3 +238,15 @@ def test_cluster_gallery_keeps_blob_urls_alive_through_expand_and_redraws(cluste
     assert wp.page.locator('.sw-cg-section[data-cluster="7"] img').count() == 12
     assert wp.page.locator('.sw-cg-section[data-cluster="2"] img').count() == 4
     assert wp.errors == [] and failed == []
+
+
+def test_empty_gallery_message_spans_the_row_on_one_line(widget_page, pictures):
+    # As in ProbeExplorer before any lasso: 8 columns of 40 px thumbnails, nothing selected.
+    g = ImageGallery(pictures, indices=[], columns=8, thumb_size=40, title="lasso / box selection")
+    wp = widget_page(g, width=420)
+    empty = wp.page.locator(".sw-ig-empty")
+    assert empty.inner_text() == "No images to show"
+    line = empty.evaluate("e => parseFloat(getComputedStyle(e).lineHeight) || 16")
+    padding = 24
+    assert empty.bounding_box()["height"] <= line + padding + 2  # one line, not one word per line
+    assert wp.errors == []
