@@ -127,12 +127,28 @@ def test_cluster_gallery_sections_hold_size_and_class_mix(clusters_gallery):
     assert decode(g.thumbnails["2"][1])[0, 0, 0] == 93
 
 
-def test_expanding_a_cluster_sends_more_thumbnails(clusters_gallery):
+def test_expanding_a_cluster_sends_only_its_new_thumbnails(clusters_gallery):
+    from comm_recorder import CommRecorder
+
     g = clusters_gallery
+    sent = CommRecorder(gallery=g)
+    messages = []
+    send = g.comm.send
+    g.comm.send = lambda data=None, metadata=None, buffers=None: (
+        messages.append((data, buffers)),
+        send(data, metadata, buffers),
+    )
     g.expanded = [7]
-    assert len(g.thumbnails["7"]) == 12 and len(g.thumbnails["2"]) == 4
-    g.expanded = []
-    assert len(g.thumbnails["7"]) == 4
+    custom = [(d["content"], b) for d, b in messages if d["method"] == "custom"]
+    assert [c for c, _ in custom] == [{"kind": "more", "cluster": 7, "indices": [12, 15, 18, 21, 24, 27, 30, 33]}]
+    pngs = custom[0][1]
+    assert [decode(p)[0, 0, 0] for p in pngs] == [12, 15, 18, 21, 24, 27, 30, 33]
+    assert len(g.thumbnails["7"]) == 4 and len(g.thumbnails["2"]) == 4  # the state keeps the first n_thumbs
+    extra_bytes = sum(len(p) for p in pngs)
+    assert extra_bytes <= sent.total() < extra_bytes + 600  # the new thumbnails and the `expanded` echo
+    messages.clear()
+    g.expanded = []  # collapsing sends nothing but the new `expanded`
+    assert [d["method"] for d, _ in messages] == ["update"] and list(messages[0][0]["state"]) == ["expanded"]
 
 
 def test_marked_syncs_both_ways_with_int_keys(clusters_gallery):

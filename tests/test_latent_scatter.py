@@ -177,7 +177,10 @@ def test_probe_explorer_shows_clusters_selection_and_traversal(fitted_clusters):
     assert f"{100 * pc.average_cluster_probability_:.1f}%" in app.header.value
     sizes = {section["cluster"]: section["size"] for section in app.cluster_gallery.sections}
     assert sizes == {k: int((pc.labels_ == k).sum()) for k in np.unique(pc.labels_)}
-    assert bytes(app.traversal.value)[:4] == b"\x89PNG"
+    # a 2-epoch VAE decodes grey noise: the traversal is hidden and the title says why
+    assert app.vae_r2_ < 0.5 and app.traversal.layout.display == "none" and bytes(app.traversal.value) == b""
+    assert "hidden. After 2 epochs the VAE reconstructs the probes poorly" in app.traversal_title.value
+    assert f"R² = {app.vae_r2_:.2f}" in app.traversal_title.value
     assert app.selection_gallery.indices.tolist() == []
     xy = app.scatter.points_2d
     app.scatter.select_box(xy[:, 0].min() - 1, xy[:, 1].min() - 1, float(np.median(xy[:, 0])), xy[:, 1].max() + 1)
@@ -185,6 +188,38 @@ def test_probe_explorer_shows_clusters_selection_and_traversal(fitted_clusters):
     assert app.selection_gallery.indices.tolist() == app.scatter.selection.tolist()
     app.scatter.selection = [0, 1, 2]  # from code: the gallery follows as well
     assert app.selection_gallery.indices.tolist() == [0, 1, 2]
+
+
+def test_probe_explorer_shows_the_traversal_once_the_vae_reconstructs(fitted_clusters, monkeypatch):
+    from spurwidgets.widgets import probe_explorer
+    from spurwidgets.widgets.probe_explorer import ProbeExplorer, reconstruction_r2
+
+    _, probes, pc = fitted_clusters
+    monkeypatch.setattr(probe_explorer, "MIN_TRAVERSAL_R2", -np.inf)  # count this VAE as trained
+    app = ProbeExplorer(probes=probes, clusters=pc, n_steps=5)
+    assert bytes(app.traversal.value)[:4] == b"\x89PNG" and app.traversal.layout.display is None
+    assert app.traversal_title.value.startswith("<b>VAE decoded along each latent axis</b> (−2σ")
+    assert app.vae_r2_ == pytest.approx(reconstruction_r2(pc.vae_, probes))
+
+
+class _Echo:  # a "VAE" whose decoder gives back its input exactly, and one that outputs grey
+    def __init__(self, grey=False):
+        self.grey = grey
+
+    def encode(self, images):
+        return images
+
+    def decode(self, z):
+        return np.full_like(z, 128) if self.grey else z
+
+
+def test_reconstruction_r2_is_one_for_a_perfect_decoder_and_zero_for_grey():
+    images = np.random.default_rng(0).integers(0, 256, (6, 4, 4, 3), dtype=np.uint8)
+    from spurwidgets.widgets.probe_explorer import reconstruction_r2
+
+    assert reconstruction_r2(_Echo(), images) == pytest.approx(1.0)
+    grey = reconstruction_r2(_Echo(grey=True), images)
+    assert grey < 0.05
 
 
 def test_probe_explorer_refuses_mismatched_inputs(fitted_clusters):

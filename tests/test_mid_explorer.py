@@ -10,7 +10,7 @@ from mid_toy_data import toy_shortcut
 from spurwidgets.compute.mid import MID
 from spurwidgets.datasets import ImageSet
 from spurwidgets.widgets.mid_explorer import MIDExplorer
-from spurwidgets.widgets.mid_explorer_children import mirrored_names
+from spurwidgets.widgets.mid_explorer_data import refit_warnings
 
 
 @pytest.fixture()
@@ -33,7 +33,7 @@ def test_moving_the_window_reclusters_and_updates_the_gallery(explorer):
     np.testing.assert_array_equal(explorer.mid.window_, expected)
     np.testing.assert_array_equal(np.sort(explorer.gallery.indices), expected)
     assert explorer.marked == {int(c): "minority" for c in explorer.mid.minority_clusters_}
-    assert explorer._gallery_state["sections"] == explorer.gallery.get_state(["sections"])["sections"]
+    assert [s["cluster"] for s in explorer.gallery.sections] == sorted(set(explorer.mid.window_clusters_.tolist()))
     assert f"{len(expected)} samples in the window" in explorer.status
 
 
@@ -72,21 +72,27 @@ def test_refit_failure_keeps_head_and_table(explorer):
     assert explorer.busy is False and "Refit failed" in explorer.status
 
 
-def test_js_changes_of_children_reach_their_python_widgets(explorer):
-    explorer._child_changes = {"child": "curve", "seq": 1, "state": {"window": [-1.5, 2.0]}}
+def test_the_app_is_a_box_of_the_real_widgets(explorer):
+    import ipywidgets
+
+    assert isinstance(explorer, ipywidgets.VBox) and "sw-me" in explorer._dom_classes
+    assert explorer.children[1:] == (explorer.curve, explorer.gallery, explorer.panel)
+    explorer.curve.set_state({"window": [-1.5, 2.0]})  # what the curve's own comm delivers
     assert explorer.window == (-1.5, 2.0)
-    explorer._child_changes = {"child": "gallery", "seq": 2, "state": {"marked": {"1": "majority"}}}
+    assert explorer.mid.window == (-1.5, 2.0)
+    explorer.gallery.set_state({"marked": {"1": "majority"}})
     assert explorer.marked == {1: "majority"}
-    explorer._child_changes = {"child": "gallery", "seq": 3, "state": {"nonsense": 1}}
-    assert "unknown trait(s) ['nonsense']" in explorer.error
 
 
-def test_mirror_carries_the_childs_state_but_not_bookkeeping(explorer):
-    names = mirrored_names(explorer.curve)
-    assert "window" in names and "envelope" in names
-    assert "_esm" not in names and "layout" not in names and "_model_name" not in names
-    assert set(explorer._curve_state) == set(names)
-    assert explorer._curve_esm == explorer.curve._esm
+def test_a_drag_reclusters_the_window_only_and_refit_propagates(explorer):
+    explorer.window = (-2.0, 2.5)
+    assert explorer.mid.groups_ is None  # the pass over all N waits for Refit
+    explorer.refit()
+    groups = explorer.mid.groups_
+    assert groups.shape == (len(explorer.labels),)
+    full = MID(window=(-2.0, 2.5), device="cpu").fit(explorer.features, explorer.logits, explorer.labels)
+    np.testing.assert_array_equal(groups, full.groups_)
+    np.testing.assert_array_equal(explorer.head.coef_, full.refit(explorer.minority_clusters()).coef_)
 
 
 def test_model_input_and_eval_set():
@@ -115,3 +121,64 @@ def test_bad_inputs_are_refused(kwargs, error, match):
     images = args.pop("images")
     with pytest.raises(error, match=match):
         MIDExplorer(x, images, y, **args)
+
+
+def test_a_drag_sends_the_window_and_counts_and_a_mark_only_the_mark():
+    from comm_recorder import CommRecorder
+
+    x, logits, y, groups, images = toy_shortcut()
+    explorer = MIDExplorer(x, images, y, groups=groups, logits=logits, device="cpu")
+    sent = CommRecorder(curve=explorer.curve, gallery=explorer.gallery, panel=explorer.panel)
+    explorer.curve.set_state({"window": [-2.0, 2.5]})  # what the curve's comm delivers after a drag
+    curve_keys = {k for r in sent.records if r["widget"] == "curve" for k in r["keys"]}
+    assert curve_keys == {"window", "count", "class_counts"}  # never the envelope or the labels
+    assert sent.total("curve") < 1000
+    assert {k for r in sent.records if r["widget"] == "panel" for k in r["keys"]} <= {"status", "warnings"}
+    assert sent.total("panel") < 1000
+    # The gallery sends the new clusters: their sections and collapsed thumbnails, nothing else.
+    gallery = [r for r in sent.records if r["widget"] == "gallery"]
+    assert {k for r in gallery for k in r["keys"]} <= {"sections", "thumbnails", "thumb_indices", "marked"}
+    pngs = sum(len(b) for thumbs in explorer.gallery.thumbnails.values() for b in thumbs)
+    assert pngs <= sent.total("gallery") < pngs + 2000
+
+    sent.clear()
+    cluster = explorer.gallery.sections[0]["cluster"]
+    explorer.gallery.set_state({"marked": {str(cluster): "majority"}})  # a click on a tag
+    assert [(r["widget"], r["keys"]) for r in sent.records] == [("gallery", ["marked"])]  # the echo
+    assert sent.total() < 200
+
+
+def test_held_out_table_shows_overall_and_worst_group_on_the_eval_set():
+    x, logits, y, groups, images = toy_shortcut(n=200, image_size=8)
+    hx, hlogits, hy, hgroups, _ = toy_shortcut(n=150, seed=1, image_size=8)
+    explorer = MIDExplorer(x, images, y, logits=logits, eval_set=(hx, hlogits, hy, hgroups), device="cpu")
+    head = explorer.refit()
+    rows = {r[0]: r for r in explorer.table["rows"]}
+    assert explorer.table["caption"].startswith("Accuracy on the evaluation set (150 samples)")
+    after = head.predict(hx) == hy
+    before = (hlogits > 0).astype(int) == hy
+    assert rows["overall"][1:4] == [150, pytest.approx(before.mean()), pytest.approx(after.mean())]
+    worst_after = min(after[hgroups == g].mean() for g in range(4))
+    assert rows["worst group"][3] == pytest.approx(worst_after)
+    assert [r[0] for r in explorer.table["rows"][2:]] == ["group 0", "group 1", "group 2", "group 3"]
+
+
+def test_the_fitted_samples_table_says_it_is_not_held_out(explorer):
+    explorer.refit()
+    assert "pass eval_set= held-out data" in explorer.table["caption"]
+
+
+def test_a_refit_that_costs_overall_accuracy_is_warned_about():
+    table = {"rows": [["overall", 100, 0.955, 0.557, -0.398], ["worst group", "", 0.0, 0.3, 0.3]]}
+    (warning,) = refit_warnings(table)
+    assert warning.startswith("The refit costs 39.8 points of overall accuracy (0.955 -> 0.557)")
+    assert refit_warnings({"rows": [["overall", 100, 0.90, 0.86, -0.04]]}) == []
+
+
+def test_mids_own_warnings_are_shown_with_the_clusters(explorer):
+    assert explorer.warnings == []  # this MID has no warnings_
+    explorer.mid.warnings_ = ["cluster 1 is flagged but holds 3x the class's confident majority"]
+    explorer.window = (-2.0, 2.5)
+    assert explorer.warnings == explorer.panel.warnings == explorer.mid.warnings_
+    explorer.refit()
+    assert explorer.warnings[0] == explorer.mid.warnings_[0]

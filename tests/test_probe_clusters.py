@@ -172,6 +172,19 @@ def test_table1_figure_has_one_bar_trace_per_variant_and_published_markers():
     assert [t.name for t in fig.data] == ["paper", "classifier_features", "published (paper)"]
     assert list(fig.data[0].y) == pytest.approx([60.5, 60.5])
     assert list(fig.data[2].y) == [52.7, 68.8]
+    # each published marker sits on the "paper" bar of its latent size, not between bars
+    assert list(fig.data[2].x) == list(fig.data[0].x)
+    assert list(fig.data[0].x) == pytest.approx([-0.2, 0.8])
+    assert list(fig.data[1].x) == pytest.approx([0.2, 1.2])
+    assert list(fig.layout.xaxis.ticktext) == ["2-D", "3-D"]
+
+
+def test_one_seed_reads_one_seed_not_zero_spread():
+    from spurwidgets.compute.probe_table import summarize_table1, table1_figure
+
+    one = table1_results().query("seed == 0")
+    assert summarize_table1(one).loc["paper", "2-D"] == "60.0 (1 seed)"
+    assert table1_figure(one).data[0].error_y.visible is False
 
 
 def test_run_table1_refuses_unknown_variants():

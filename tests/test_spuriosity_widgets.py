@@ -104,7 +104,10 @@ def test_explorer_refuses_tuning_without_spurious_features_and_keeps_state(setup
     assert list(results) == ["low_spuriosity", "random", "misclassified"]
     # Progress only rises and ends at 1 whatever the epoch budget (it once assumed 100 epochs).
     assert progress[-1] == 1.0 and progress == sorted(progress) and all(0 <= p <= 1 for p in progress)
-    assert ex.tuned_head_.weight.shape == (2, 8) and ex.view.tune_status == "done"
+    assert ex.tuned_head_.weight.shape == (2, 8)
+    # Here the gaps already meet the stop rule: no epoch runs, and the status says so.
+    assert [r.epochs_run for r in results.values()] == [0, 0, 0]
+    assert ex.view.tune_status.startswith("nothing to tune: stop rule met at epoch 0")
     assert [r["strategy"] for r in ex.view.results] == list(results)
 
 
@@ -135,3 +138,33 @@ def test_accuracy_curve_set_before_display_is_in_the_figure_state(setup, tmp_pat
     state = ex.figure.get_state()["_widget_data"]
     assert [trace["name"] for trace in state] == [trace.name for trace in ex.figure.data]
     assert state[0]["name"] == "before" and tuple(state[0]["y"]["shape"]) == (10,)  # 10 rank bins
+
+
+def test_empty_accuracy_chart_says_why_and_the_note_goes_with_the_first_curve(setup, tmp_path):
+    data, model, fs, _ = setup
+    ex = SpuriosityExplorer(
+        model, data, data, train_features=fs.features, val_features=fs.features, n_features=2, k=5,
+        card_k=2, annotations_path=tmp_path / "a.json", device="cpu",
+    )  # fmt: skip
+    assert ex.figure.data == ()
+    (note,) = ex.figure.layout.annotations
+    assert note.text.startswith("Nothing to plot yet") and "spurious" in note.text
+    assert ex.figure.get_state()["_widget_layout"]["annotations"][0]["text"] == note.text  # what a new view shows
+    ex.view.annotations = {"0": {"1": "spurious"}}
+    assert ex.figure.layout.annotations == () and len(ex.figure.data) == 1
+    assert (
+        "annotations" not in ex.figure.get_state()["_widget_layout"]
+        or not (ex.figure.get_state()["_widget_layout"]["annotations"])
+    )
+
+
+def test_a_tune_with_nothing_to_do_says_why(setup, tmp_path):
+    data, model, fs, _ = setup
+    ex = SpuriosityExplorer(
+        model, data, data, train_features=fs.features, val_features=fs.features, n_features=2, k=5,
+        n_per_class=10, card_k=2, gap_threshold=1.0, annotations_path=tmp_path / "a.json", device="cpu",
+    )  # fmt: skip
+    ex.view.annotations = {"0": {"1": "spurious"}}  # one annotation: its gap is already under 100 %
+    ex.tune()
+    assert ex.view.tune_status.startswith("nothing to tune: stop rule met at epoch 0: every |gap| < 100%")
+    assert all(r["epochs"] == 0 and r["note"].startswith("stop rule met at epoch 0") for r in ex.view.results)

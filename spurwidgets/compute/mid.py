@@ -101,8 +101,12 @@ class MID:
         return self
 
     # ------------------------------------------------------------------ fit
-    def fit(self, features: Any, logits: Any, labels: Any) -> MID:
-        """Run the pipeline on training features (N, D), logits (N,) or (N, C) and labels (N,)."""
+    def fit(self, features: Any, logits: Any, labels: Any, *, propagate: bool = True) -> MID:
+        """Run the pipeline on training features (N, D), logits (N,) or (N, C) and labels (N,).
+
+        propagate=False leaves `groups_` (the pass over all N samples) to `propagate()`, which
+        `refit` calls: MIDExplorer re-clusters a dragged window without that pass.
+        """
         features = check_features(features)
         logits = check_logits(logits)
         check_same_length(features=features, logits=logits)
@@ -142,7 +146,7 @@ class MID:
         clusters, centers, classes = cluster_per_class(features, labels, kept, n_clusters, self.random_state)
         scores = minority_scores(features, labels, margin, window, logits, centers, classes)
         minority = flag_minority(scores, classes)
-        groups = propagate_clusters(features, labels, centers, classes)
+        groups = propagate_clusters(features, labels, centers, classes) if propagate else None
         # Everything validated and computed: only now replace the fitted state.
         window_clusters = np.full(len(window), -1, dtype=np.int64)
         window_clusters[~mislabeled] = clusters
@@ -158,6 +162,15 @@ class MID:
         self.minority_clusters_ = minority
         self.groups_ = groups
         return self
+
+    def propagate(self) -> np.ndarray:
+        """`groups_`: every sample's nearest window cluster of its own class (computed once)."""
+        check_is_fitted(self, "cluster_centers_")
+        if self.groups_ is None:
+            self.groups_ = propagate_clusters(
+                self.features_, self.labels_, self.cluster_centers_, self.cluster_classes_
+            )
+        return self.groups_
 
     def _select_window(self, margin: np.ndarray) -> np.ndarray:
         if self.window is not None:
@@ -199,7 +212,7 @@ class MID:
     def refit_groups(self, clusters: Any = None) -> np.ndarray:
         """Groups used by `refit`: per class, one group per chosen cluster (its propagated
         members) and one group for the rest of the class. Returns (N,) int64 group ids."""
-        check_is_fitted(self, "groups_")
+        self.propagate()
         chosen = self.minority_clusters_ if clusters is None else np.asarray(clusters, dtype=np.int64).reshape(-1)
         valid = np.arange(len(self.cluster_classes_))
         unknown = sorted(set(chosen.tolist()) - set(valid.tolist()))

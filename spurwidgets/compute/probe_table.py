@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import numpy as np
-
 from .probe_clusters import VARIANTS, ProbeClusters
 
 #: Table 1 of the paper: average cluster probability (%) by latent size, 5 repeats.
@@ -64,18 +62,20 @@ def run_table1(
 
 
 def summarize_table1(results: Any):
-    """Mean ± sd (in %) per variant (rows) and latent size (columns), with the published row first."""
+    """Mean ± sd (in %) per variant (rows) and latent size (columns), with the published row first.
+
+    A cell measured on one seed has no spread to show: it reads "60.5 (1 seed)", not "± 0.0"."""
     import pandas as pd
 
-    stats = results.groupby(["variant", "latent_dim"])["acp"].agg(["mean", "std"]).mul(100)
+    stats = results.groupby(["variant", "latent_dim"])["acp"].agg(["mean", "std", "count"])
     table = {}
     dims = sorted(results["latent_dim"].unique())
     table["published (paper)"] = {d: f"{PUBLISHED[d]:.1f}" if d in PUBLISHED else "" for d in dims}
     for variant in [v for v in VARIANTS if v in set(results["variant"])]:
         row = {}
         for d in dims:
-            mean, sd = stats.loc[(variant, d)]
-            row[d] = f"{mean:.1f} ± {0.0 if np.isnan(sd) else sd:.1f}"
+            mean, sd, count = stats.loc[(variant, d)]
+            row[d] = f"{100 * mean:.1f} (1 seed)" if count < 2 else f"{100 * mean:.1f} ± {100 * sd:.1f}"
         table[variant] = row
     frame = pd.DataFrame(table).T
     frame.columns = [f"{d}-D" for d in dims]
@@ -83,19 +83,32 @@ def summarize_table1(results: Any):
 
 
 def table1_figure(results: Any, title: str = "Average cluster probability (Table 1)"):
-    """A plotly bar chart: mean ± sd per variant and latent size, published values as markers."""
+    """A plotly bar chart: mean ± sd per variant and latent size, published values as markers.
+
+    Bars are placed at explicit positions (latent size i, variant j) so that each published
+    marker sits on the bar of the variant the paper reports ("paper"), not between bars."""
     import plotly.graph_objects as go
 
-    stats = results.groupby(["variant", "latent_dim"])["acp"].agg(["mean", "std"]).mul(100).fillna(0.0)
+    stats = results.groupby(["variant", "latent_dim"])["acp"].agg(["mean", "std", "count"])
     dims = sorted(results["latent_dim"].unique())
-    labels = [f"{d}-D" for d in dims]
+    variants = [v for v in VARIANTS if v in set(results["variant"])]
+    width = 0.8 / len(variants)  # a group fills 80 % of its slot, like plotly's default bargap
+
+    def centre(i: int, j: int) -> float:
+        return i - 0.4 + (j + 0.5) * width
+
     fig = go.Figure()
-    for variant in [v for v in VARIANTS if v in set(results["variant"])]:
+    for j, variant in enumerate(variants):
         part = stats.loc[variant].reindex(dims)
-        fig.add_bar(name=variant, x=labels, y=part["mean"], error_y={"type": "data", "array": part["std"]})
-    published = [PUBLISHED.get(d) for d in dims]
-    fig.add_scatter(name="published (paper)", x=labels, y=published, mode="markers",
+        spread = (100 * part["std"]).where(part["count"] >= 2)  # one seed: no error bar
+        fig.add_bar(name=variant, x=[centre(i, j) for i in range(len(dims))], y=100 * part["mean"], width=width,
+                    error_y={"type": "data", "array": spread.fillna(0.0), "visible": bool(spread.notna().any())})  # fmt: skip
+    paper = variants.index("paper") if "paper" in variants else None
+    xs = [centre(i, paper) if paper is not None else float(i) for i in range(len(dims))]
+    fig.add_scatter(name="published (paper)", x=xs, y=[PUBLISHED.get(d) for d in dims], mode="markers",
                     marker={"symbol": "diamond", "size": 12, "color": "black"})  # fmt: skip
-    fig.update_layout(title=title, barmode="group", yaxis={"title": "average cluster probability (%)", "range": [0, 100]},
-                      xaxis={"title": "VAE latent size"}, legend={"orientation": "h", "y": -0.2})  # fmt: skip
+    fig.update_layout(title=title, barmode="overlay", yaxis={"title": "average cluster probability (%)", "range": [0, 100]},
+                      xaxis={"title": "VAE latent size", "tickvals": list(range(len(dims))),
+                             "ticktext": [f"{d}-D" for d in dims]},
+                      legend={"orientation": "h", "y": -0.2})  # fmt: skip
     return fig

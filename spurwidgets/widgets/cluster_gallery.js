@@ -1,6 +1,7 @@
 // ClusterGallery view: one section per cluster with size, class mix, thumbnails and tag
 // buttons. Clicking a tag marks the cluster (clicking the active tag again unmarks it).
-// Uses _common.js helpers (prepended by Python).
+// "Show more" extras arrive as custom messages {kind: "more", cluster, indices} + PNG
+// buffers, one cluster at a time (see cluster_gallery.py). Uses _common.js helpers.
 
 function cgRender({ model, el, guard }) {
   const root = swEl("div", "sw-cluster-gallery");
@@ -8,6 +9,7 @@ function cgRender({ model, el, guard }) {
   const list = swEl("div", "sw-cg-list");
   root.append(summary, list);
   el.append(root);
+  const extras = new Map();  // cluster id -> {indices, pngs} beyond the first n_thumbs
 
   function drawSummary() {
     const sections = model.get("sections"), marked = model.get("marked") || {};
@@ -45,12 +47,15 @@ function cgRender({ model, el, guard }) {
         head.append(b);
       }
       const row = swEl("div", "sw-cg-thumbs");
-      (thumbs[key] || []).forEach((bytes, i) => {
+      const extra = expanded.has(s.cluster) ? extras.get(s.cluster) : null;
+      const pngs = [...(thumbs[key] || []), ...(extra ? extra.pngs : [])];
+      const indices = [...(ids[key] || []), ...(extra ? extra.indices : [])];
+      pngs.forEach((bytes, i) => {
         const img = swImage(bytes, "sw-cg-img", size);
-        img.title = img.alt = `index ${(ids[key] || [])[i]}`;
+        img.title = img.alt = `index ${indices[i]}`;
         row.append(img);
       });
-      const shown = (thumbs[key] || []).length;
+      const shown = pngs.length;
       if (s.size > model.get("n_thumbs")) {
         const more = swEl("button", "sw-button sw-cg-more", expanded.has(s.cluster) ? "Show less" : `Show more (${shown} of ${s.size})`);
         more.type = "button";
@@ -81,13 +86,25 @@ function cgRender({ model, el, guard }) {
   });
   list.addEventListener("click", onClick);
   const onDraw = swBatch(guard(draw)), onMarks = guard(drawMarks);
-  const drawEvents = ["sections", "thumbnails", "thumb_indices", "expanded", "tags", "thumb_size"];
+  const onSections = () => { extras.clear(); onDraw(); };  // new clusters: old extras are stale
+  const onCustom = guard((msg, buffers) => {
+    if (!msg || msg.kind !== "more") return;
+    extras.set(msg.cluster, { indices: msg.indices, pngs: buffers || [] });
+    onDraw();
+  });
+  const drawEvents = ["thumbnails", "thumb_indices", "expanded", "tags", "thumb_size"];
   drawEvents.forEach((n) => model.on(`change:${n}`, onDraw));
+  model.on("change:sections", onSections);
   model.on("change:marked", onMarks);
+  model.on("msg:custom", onCustom);
   draw();
+  const missing = model.get("expanded").filter((c) => !extras.has(c));
+  if (missing.length) model.send({ kind: "need-more", clusters: missing });  // a view opened later
   return () => {
     drawEvents.forEach((n) => model.off(`change:${n}`, onDraw));
+    model.off("change:sections", onSections);
     model.off("change:marked", onMarks);
+    model.off("msg:custom", onCustom);
   };
 }
 

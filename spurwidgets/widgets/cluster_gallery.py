@@ -2,7 +2,11 @@
 
 `marked` (dict cluster id -> tag, e.g. {3: "minority"}) is synced both ways: clicking a tag
 button in the browser sets it, and assigning it in Python updates the buttons. A section
-shows `n_thumbs` thumbnails; "Show more" expands it to `max_thumbs` (encoded on demand).
+shows `n_thumbs` thumbnails (the `thumbnails` trait); "Show more" expands it to `max_thumbs`:
+the extra thumbnails of that one cluster are encoded on demand and travel as one custom
+message `{"kind": "more", "cluster", "indices"}` with the PNGs as binary buffers, so a click
+never re-sends the other clusters' pictures. A view that opens with expanded sections asks
+for their extras with `{"kind": "need-more", "clusters": [...]}`.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ class ClusterGallery(ClusterGalleryExport, SpurWidget):
     """
 
     sections = traitlets.List(traitlets.Dict(), help="per cluster: id, size, class mix").tag(sync=True)
-    thumbnails = traitlets.Dict(help="cluster id (str) -> PNG bytes of its shown thumbnails").tag(sync=True)
+    thumbnails = traitlets.Dict(help="cluster id (str) -> PNG bytes of its first n_thumbs thumbnails").tag(sync=True)
     thumb_indices = traitlets.Dict(help="cluster id (str) -> image index of each thumbnail").tag(sync=True)
     expanded = traitlets.List(traitlets.Int(), help="cluster ids whose sections show max_thumbs").tag(sync=True)
     marked = traitlets.Dict(help="cluster id -> tag chosen by the user").tag(
@@ -80,8 +84,10 @@ class ClusterGallery(ClusterGalleryExport, SpurWidget):
         class_names = getattr(images, "class_names", None) if class_names is None else class_names
         self.class_names = None if class_names is None else [str(c) for c in class_names]
         self._cache: dict[int, list[bytes]] = {}
+        self._expanded_sent: set[int] = set()
         self.set_clusters(clusters, indices=indices, labels=labels)
-        self.observe(self.guard(self._send_thumbnails), "expanded")
+        self.observe(self.guard(self._on_expanded), "expanded")
+        self.on_msg(self._on_view_message)
 
     def set_clusters(self, clusters: Any, indices: Any = None, labels: Any = None) -> None:
         """Show new clusters (same images); marks of clusters that no longer exist are dropped."""
@@ -103,8 +109,12 @@ class ClusterGallery(ClusterGalleryExport, SpurWidget):
         with self.hold_sync():
             self.sections = [self._section(int(c)) for c in ids]
             self.marked = {k: v for k, v in self.marked.items() if k in self._members}
-            self.expanded = [c for c in self.expanded if c in self._members]
             self._send_thumbnails()
+            self._expanded_sent = set(self.expanded)  # nothing is sent inside the held update
+            self.expanded = [c for c in self.expanded if c in self._members]
+        # After the held state update, which makes the browser drop the old clusters' extras.
+        self._expanded_sent = set()
+        self._on_expanded()
 
     def _shown_labels(self, labels: Any) -> np.ndarray | None:
         if labels is None:
@@ -154,13 +164,35 @@ class ClusterGallery(ClusterGalleryExport, SpurWidget):
             self._cache[cluster] = cached
         return cached[:count]
 
-    def _send_thumbnails(self, _change: Any = None) -> None:
-        expanded = set(self.expanded)
+    def _send_thumbnails(self) -> None:
         thumbs, ids = {}, {}
         for cluster, members in self._members.items():
-            count = min(len(members), self.max_thumbs if cluster in expanded else self.n_thumbs)
+            count = min(len(members), self.n_thumbs)
             thumbs[str(cluster)] = self._thumbs(cluster, count)
             ids[str(cluster)] = members[:count].tolist()
         with self.hold_sync():
             self.thumbnails = thumbs
             self.thumb_indices = ids
+
+    def extra_thumbnails(self, cluster: int) -> tuple[list[int], list[bytes]]:
+        """(image indices, PNGs) that "Show more" adds to a section: thumbnails n_thumbs..max_thumbs."""
+        members = self._members[int(cluster)]
+        count = min(len(members), self.max_thumbs)
+        return members[self.n_thumbs : count].tolist(), self._thumbs(int(cluster), count)[self.n_thumbs :]
+
+    def _send_more(self, clusters: Any) -> None:
+        for cluster in clusters:
+            if int(cluster) in self._members:
+                indices, pngs = self.extra_thumbnails(int(cluster))
+                self.send({"kind": "more", "cluster": int(cluster), "indices": indices}, pngs)
+
+    def _on_expanded(self, _change: Any = None) -> None:
+        """Send the extras of newly expanded sections only (collapsing sends nothing)."""
+        if not hasattr(self, "_members"):
+            return
+        self._send_more([c for c in self.expanded if c not in self._expanded_sent])
+        self._expanded_sent = set(self.expanded)
+
+    def _on_view_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if isinstance(content, dict) and content.get("kind") == "need-more":
+            self.guard(self._send_more)([int(c) for c in content.get("clusters", [])])

@@ -1,92 +1,6 @@
-// MIDExplorer: LogitCurve + ClusterGallery (embedded, see mid_explorer_children.py) + a
-// "Refit head" button with progress + a before/after accuracy table.
-
-// Plain-data equality for trait values; binary views compare by bytes.
-function meSame(a, b) {
-  if (a === b) return true;
-  if (ArrayBuffer.isView(a) && ArrayBuffer.isView(b)) {
-    if (a.byteLength !== b.byteLength) return false;
-    const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength), y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-    return true;
-  }
-  if (a && b && typeof a === "object" && typeof b === "object") {
-    if (Array.isArray(a) !== Array.isArray(b)) return false;
-    const ka = Object.keys(a), kb = Object.keys(b);
-    if (ka.length !== kb.length) return false;
-    return ka.every((k) => meSame(a[k], b[k]));
-  }
-  return false;
-}
-
-// A model for an embedded child: reads/writes the parent's `_<key>_state` Dict.
-function meChildModel(parent, key) {
-  const trait = `_${key}_state`;
-  const listeners = new Map();
-  let local = { ...(parent.get(trait) || {}) };
-  let pending = {};
-  let seq = 0;
-  const view = Math.random().toString(36).slice(2);
-  const emit = (event, ...args) => { for (const cb of [...(listeners.get(event) || [])]) cb(...args); };
-  const proxy = {
-    get: (name) => local[name],
-    set(name, value) {
-      const changed = !meSame(local[name], value);
-      local[name] = value;
-      pending[name] = value;
-      if (changed) emit(`change:${name}`, proxy, value);
-    },
-    save_changes() {
-      if (!Object.keys(pending).length) return;
-      seq += 1;
-      // `view` + `seq` make every message distinct, so Backbone never drops one as "unchanged"
-      // (two views of the same explorer each count from 1).
-      parent.set("_child_changes", { child: key, view, seq, state: pending });
-      pending = {};
-      parent.save_changes();
-    },
-    send: (content, callbacks, buffers) => parent.send({ kind: "child", child: key, content }, callbacks, buffers),
-    on(event, cb) { if (!listeners.has(event)) listeners.set(event, new Set()); listeners.get(event).add(cb); },
-    off(event, cb) {
-      if (!event) listeners.clear();
-      else if (!cb) listeners.delete(event);
-      else listeners.get(event)?.delete(cb);
-    },
-    widget_manager: parent.widget_manager,
-  };
-  const onParentState = () => {  // like Backbone: set every changed value, then fire the events
-    const next = parent.get(trait) || {};
-    const changed = Object.keys(next).filter((name) => !meSame(local[name], next[name]));
-    for (const name of changed) local[name] = next[name];
-    for (const name of changed) emit(`change:${name}`, proxy, next[name]);
-  };
-  const onCustom = (msg, buffers) => {
-    if (msg && msg.kind === "child" && msg.child === key) emit("msg:custom", msg.content, buffers);
-  };
-  parent.on(`change:${trait}`, onParentState);
-  parent.on("msg:custom", onCustom);
-  proxy.dispose = () => { parent.off(`change:${trait}`, onParentState); parent.off("msg:custom", onCustom); listeners.clear(); };
-  return proxy;
-}
-
-async function meRenderChild(model, key, container) {
-  const style = swEl("style");
-  style.textContent = model.get(`_${key}_css`) || "";
-  container.append(style);
-  const url = URL.createObjectURL(new Blob([model.get(`_${key}_esm`)], { type: "text/javascript" }));
-  try {
-    const mod = await import(url);
-    const widget = mod.default ?? mod;
-    const child = meChildModel(model, key);
-    const host = swEl("div", `sw-me-${key}`);
-    container.append(host);
-    if (widget.initialize) await widget.initialize({ model: child });
-    const cleanup = await widget.render({ model: child, el: host });
-    return () => { if (typeof cleanup === "function") cleanup(); child.dispose(); };
-  } finally {
-    URL.revokeObjectURL(url);
-  }
-}
+// MIDExplorer's panel (MIDPanel): "Refit head" button with progress and status, warnings,
+// and the before/after accuracy table. The curve and the gallery are sibling widgets in the
+// explorer's VBox, each with its own model.
 
 function meTable(model, tableEl) {
   const spec = model.get("table") || {};
@@ -113,55 +27,50 @@ function meTable(model, tableEl) {
   }
 }
 
-async function meRender({ model, el }) {
-  el.classList.add("sw-root", "sw-me");
-  const banner = swErrorBanner(model, el);
-  const title = swEl("div", "sw-me-title", "MID — intercept window");
-  const help = swEl("div", "sw-me-help",
-    "Drag the window over the sorted margins; mark the clusters that look like minority groups; refit the last layer.");
-  const curveBox = swEl("div", "sw-me-section");
-  const galleryBox = swEl("div", "sw-me-section");
+function meRender({ model, el, guard }) {
+  const root = swEl("div", "sw-me-panel");
   const controls = swEl("div", "sw-me-controls");
   const button = swEl("button", "sw-button sw-me-refit", "Refit head");
   const progress = swEl("progress", "sw-me-progress");
   progress.max = 1;
   const status = swEl("span", "sw-me-status");
   controls.append(button, progress, status);
+  const warnings = swEl("ul", "sw-me-warnings");
+  warnings.setAttribute("role", "status");
   const table = swEl("table", "sw-me-table");
-  el.append(title, help, curveBox, galleryBox, controls, table);
+  root.append(controls, warnings, table);
+  el.append(root);
 
-  const update = () => {
+  const update = guard(() => {
     const busy = model.get("busy");
     button.disabled = busy;
     progress.value = model.get("progress");
     progress.style.display = busy || model.get("progress") > 0 ? "" : "none";
     status.textContent = model.get("status") || "";
-    el.dataset.busy = busy ? "1" : "0";
-  };
-  const onTable = () => meTable(model, table);
-  button.addEventListener("click", () => {
+    root.dataset.busy = busy ? "1" : "0";
+  });
+  const onWarnings = guard(() => {
+    const items = model.get("warnings") || [];
+    warnings.replaceChildren(...items.map((text) => swEl("li", "sw-me-warning", `⚠ ${text}`)));
+    warnings.style.display = items.length ? "" : "none";
+  });
+  const onTable = guard(() => meTable(model, table));
+  button.addEventListener("click", guard(() => {
     model.set("refit_clicks", (model.get("refit_clicks") || 0) + 1);
     model.save_changes();
-  });
+  }));
   for (const name of ["busy", "progress", "status"]) model.on(`change:${name}`, update);
+  model.on("change:warnings", onWarnings);
   model.on("change:table", onTable);
   update();
+  onWarnings();
   onTable();
-  const cleanups = [];
-  for (const [key, box] of [["curve", curveBox], ["gallery", galleryBox]]) {
-    if (!model.get(`_${key}_esm`)) { box.style.display = "none"; continue; }
-    try {
-      cleanups.push(await meRenderChild(model, key, box));
-    } catch (err) {
-      banner.showJsError(err);
-    }
-  }
   return () => {
     for (const name of ["busy", "progress", "status"]) model.off(`change:${name}`, update);
+    model.off("change:warnings", onWarnings);
     model.off("change:table", onTable);
-    cleanups.forEach((fn) => fn());
-    banner.dispose();
+    root.remove();
   };
 }
 
-export default { render: meRender };
+export default { render: swSafeRender(meRender) };

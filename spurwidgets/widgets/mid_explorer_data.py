@@ -132,7 +132,7 @@ def accuracy_table(explorer: Any, head: LinearHead) -> dict[str, Any]:
     groups, kind = ev.groups, "group"
     names = explorer.group_names
     if groups is None and ev.name == "the fitted samples":
-        groups, kind, names = explorer.mid.groups_, "MID group", None
+        groups, kind, names = explorer.mid.propagate(), "MID group", None
     rows: list[list[Any]] = [
         ["overall", len(before), _accuracy(before), _accuracy(after), _accuracy(after) - _accuracy(before)]
     ]
@@ -146,17 +146,25 @@ def accuracy_table(explorer: Any, head: LinearHead) -> dict[str, Any]:
             label = names[g] if names is not None and 0 <= g < len(names) else f"{kind} {g}"
             rows.append([label, int((groups == g).sum()), acc_before[g], acc_after[g], acc_after[g] - acc_before[g]])
     caption = f"Accuracy on {ev.name} ({len(before)} samples), original model vs refitted head"
+    if ev.name == "the fitted samples":
+        caption += " (pass eval_set= held-out data to measure on samples MID did not see)"
     return {"caption": caption, "columns": ["", "n", "before", "after", "change"], "rows": rows}
 
 
-def make_gallery(explorer: Any) -> Any:
-    """The ClusterGallery of the window's clustered samples (images stay those of the explorer)."""
-    from .cluster_gallery import ClusterGallery
+#: A refit that loses more overall accuracy than this (a fraction) is flagged in the widget.
+MAX_OVERALL_DROP = 0.05
 
-    indices, clusters = window_members(explorer.mid)
-    return ClusterGallery(
-        explorer.raw_images, clusters, labels=explorer.labels, indices=indices, class_names=explorer.class_names
-    )
+
+def refit_warnings(table: dict[str, Any]) -> list[str]:
+    """Warnings about a before/after table: the refit cost more than 5 points of overall accuracy."""
+    overall = next(row for row in table["rows"] if row[0] == "overall")
+    before, after = overall[2], overall[3]
+    if before - after > MAX_OVERALL_DROP:
+        return [
+            f"The refit costs {100 * (before - after):.1f} points of overall accuracy ({before:.3f} -> {after:.3f}): "
+            "the marked clusters may not be minority groups; check the marks or widen the window."
+        ]
+    return []
 
 
 def window_members(mid: Any) -> tuple[np.ndarray, np.ndarray]:

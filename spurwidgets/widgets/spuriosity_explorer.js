@@ -147,7 +147,8 @@ function renderExplorer({ model, el, guard }) {
   const drawTune = () => {
     bar.value = model.get("tune_progress") || 0;
     status.textContent = model.get("tune_status") || "";
-    button.disabled = status.textContent.startsWith("tuning") || status.textContent.includes("epoch");
+    const text = status.textContent;  // running: "tuning..." or "<strategy>: epoch N"
+    button.disabled = (model.get("tune_progress") || 0) < 1 && (text.startsWith("tuning") || /: epoch \d+$/.test(text));
     const rows = model.get("results") || [];
     resultsBox.replaceChildren();
     if (!rows.length) return;
@@ -168,6 +169,9 @@ function renderExplorer({ model, el, guard }) {
       table.append(tr);
     }
     resultsBox.append(table);
+    for (const r of rows) {  // why each run stopped where it did (e.g. nothing to tune at epoch 0)
+      if (r.note) resultsBox.append(swEl("div", "sw-sx-hint sw-sx-note-line", `${r.strategy.replace("_", " ")}: ${r.note}`));
+    }
     resultsBox.append(swEl("div", "sw-sx-hint",
       "accuracy in %, gaps in points; epochs = returned/run, ✓ = stop rule met (every gap under the threshold without losing accuracy)"));
   };

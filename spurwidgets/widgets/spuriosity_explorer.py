@@ -261,7 +261,12 @@ class SpuriosityExplorer(ipywidgets.VBox):
         first = next(iter(results.values()))
         self._show_curve(rank_curve_figure(first.before["curve"], results))
         self.view.results = result_rows(results)
-        self.view.tune_progress, self.view.tune_status = 1.0, "done"
+        status = "done"
+        if all(r.best_epoch == 0 for r in results.values()):  # no strategy changed the head: say why
+            status = f"the head was kept as it is: {first.note}"
+            if first.epochs_run == 0:
+                status = f"nothing to tune: {first.note}"
+        self.view.tune_progress, self.view.tune_status = 1.0, status
         return results
 
     @property

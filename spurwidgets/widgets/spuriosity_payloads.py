@@ -82,11 +82,24 @@ def result_rows(results: dict[str, TuningResult]) -> list[dict[str, Any]]:
     return rows
 
 
+#: What the empty chart says: no class has a spurious feature, so there is no ranking to plot.
+EMPTY_CHART_NOTE = (
+    "Nothing to plot yet: the chart ranks a class's validation images by spuriosity,<br>"
+    "which needs at least one feature of that class marked <b>spurious</b> in the cards above."
+)
+
+
 def rank_curve_figure(before: dict[str, Any] | None, results: dict[str, TuningResult]) -> Any:
-    """plotly figure: validation accuracy vs spuriosity rank, before and after each strategy."""
+    """plotly figure: validation accuracy vs spuriosity rank, before and after each strategy.
+
+    Without any curve the figure says why it is empty (an annotation in the plot area)."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
+    if before is None and not results:
+        fig.add_annotation(
+            text=EMPTY_CHART_NOTE, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font={"size": 13}
+        )
     if before is not None:
         fig.add_trace(go.Scatter(x=before["rank"], y=before["accuracy"], name="before", mode="lines+markers"))
     for strategy, result in results.items():
@@ -116,7 +129,9 @@ def replace_traces(widget: Any, figure: Any) -> None:
     widget.data = []
     if figure.data:
         widget.add_traces(list(figure.data))
+    widget.layout.annotations = figure.layout.annotations  # the "why empty" note comes and goes
     widget._widget_data = deepcopy(widget._data)
+    widget._widget_layout = deepcopy(widget._layout_obj._props)
 
 
 def before_curve(correct: np.ndarray, spuriosity: np.ndarray, labels: np.ndarray, classes: list[int], n_bins: int = 10):

@@ -15,6 +15,8 @@ Usage in a test (any widget of this package, or any anywidget):
         wp.push("thumbnails")               # send the Python widget's current trait value(s)
         wp.get("page")                      # model.get(...) in the page (JSON-able form)
         wp.sent()                           # contents of model.send(...) calls
+        wp.deliver()                        # Python's custom messages (widget.send) -> page;
+                                            # sync() and push() deliver them too
         wp.screenshot("name.png")           # into artifacts_dir; returns the Path
         assert wp.errors == []              # console errors and uncaught page errors
 
@@ -107,6 +109,21 @@ class WidgetPage:
         self.artifacts_dir = artifacts_dir
         self.errors: list[str] = []
         self._synced = 0
+        self._sent_seen = 0
+        self._custom: list[tuple[Any, list[bytes]]] = []  # Python -> JS custom messages not yet delivered
+        comm = getattr(widget, "comm", None)
+        if comm is not None:  # record what Python sends as custom messages (ipywidgets' Widget.send)
+            send = comm.send
+
+            def recording_send(data: Any = None, metadata: Any = None, buffers: Any = None) -> Any:
+                if isinstance(data, dict) and data.get("method") == "custom":
+                    self._custom.append((data.get("content"), [bytes(b) for b in (buffers or [])]))
+                return send(data=data, metadata=metadata, buffers=buffers)
+
+            if hasattr(send, "__wrapped_widget_page__"):  # a widget opened twice: one recorder
+                send = send.__wrapped_widget_page__
+            recording_send.__wrapped_widget_page__ = send  # type: ignore[attr-defined]
+            comm.send = recording_send
         page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
         page.on("console", lambda msg: msg.type == "error" and self.errors.append(f"console: {msg.text}"))
 
@@ -130,15 +147,28 @@ class WidgetPage:
         return self.page.evaluate("window.__model.sent")
 
     def push(self, *names: str) -> None:
-        """Send the Python widget's current values of `names` to the page (Python -> JS change)."""
+        """Send the Python widget's current values of `names` to the page (Python -> JS change),
+        then the custom messages Python sent meanwhile."""
         state = self.widget.get_state(list(names))
         self.page.evaluate("(u) => window.__push(u)", encode_state(state))
+        self.deliver()
+
+    def deliver(self) -> None:
+        """Deliver the custom messages Python sent (widget.send) to the page, in order."""
+        pending, self._custom = self._custom, []
+        for content, buffers in pending:
+            encoded = [base64.b64encode(b).decode("ascii") for b in buffers]
+            self.page.evaluate("([c, b]) => window.__custom(c, b)", [content, encoded])
 
     def sync(self) -> list[str]:
         """Apply values saved since the last sync to the Python widget, push back what changed.
 
         Returns the names of the traits Python changed in response.
         """
+        sent = self.sent()[self._sent_seen :]  # the page's custom messages reach Python first
+        self._sent_seen += len(sent)
+        for content in sent:
+            self.widget.comm.handle_msg({"content": {"data": {"method": "custom", "content": content}}, "buffers": []})
         saved = self.saved()[self._synced :]
         self._synced += len(saved)
         before = self.widget.get_state()
@@ -156,6 +186,8 @@ class WidgetPage:
         ]
         if changed:
             self.push(*changed)
+        else:
+            self.deliver()
         return changed
 
     def send_custom(self, content: Any) -> None:

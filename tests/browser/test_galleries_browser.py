@@ -112,6 +112,19 @@ def test_show_more_expands_a_cluster(cluster_page):
     wp.sync()
     assert section.locator("img").count() == 12 and section.locator(".sw-cg-more").inner_text() == "Show less"
     assert section.locator(".sw-cg-chip").all_inner_texts() == ["cat: 10", "dog: 10"]
+    titles = section.locator("img").evaluate_all("imgs => imgs.map(i => i.title)")
+    assert titles == [f"index {i}" for i in range(12)]
+    assert wp.page.locator('.sw-cg-section[data-cluster="2"] img').count() == 4
+
+
+def test_a_view_opened_with_an_expanded_section_asks_for_its_extras(widget_page, pictures):
+    g = ClusterGallery(pictures[:30], np.array([7] * 20 + [2] * 10), n_thumbs=4, max_thumbs=12)
+    g.expanded = [7]
+    wp = widget_page(g)
+    assert wp.sent() == [{"kind": "need-more", "clusters": [7]}]
+    wp.sync()
+    assert wp.page.locator('.sw-cg-section[data-cluster="7"] img').count() == 12
+    assert wp.errors == []
 
 
 def test_gallery_error_banner_is_visible(cluster_page):
@@ -215,11 +228,25 @@ def test_cluster_gallery_keeps_blob_urls_alive_through_expand_and_redraws(cluste
     thumbs = ("expanded", "thumbnails", "thumb_indices")
     assert sorted(g.thumbnails) == ["2", "7"]
     _push_in_quick_succession(wp, ("expanded",), thumbs)
+    wp.deliver()  # the extras of 7 and 2, one custom message each
     g.expanded = []
     _push_in_quick_succession(wp, thumbs)
     g.expanded = [7]
     _push_in_quick_succession(wp, ("expanded",), thumbs)
+    wp.deliver()
     _settle(wp)
     assert wp.page.locator('.sw-cg-section[data-cluster="7"] img').count() == 12
     assert wp.page.locator('.sw-cg-section[data-cluster="2"] img').count() == 4
     assert wp.errors == [] and failed == []
+
+
+def test_empty_gallery_message_spans_the_row_on_one_line(widget_page, pictures):
+    # As in ProbeExplorer before any lasso: 8 columns of 40 px thumbnails, nothing selected.
+    g = ImageGallery(pictures, indices=[], columns=8, thumb_size=40, title="lasso / box selection")
+    wp = widget_page(g, width=420)
+    empty = wp.page.locator(".sw-ig-empty")
+    assert empty.inner_text() == "No images to show"
+    line = empty.evaluate("e => parseFloat(getComputedStyle(e).lineHeight) || 16")
+    padding = 24
+    assert empty.bounding_box()["height"] <= line + padding + 2  # one line, not one word per line
+    assert wp.errors == []

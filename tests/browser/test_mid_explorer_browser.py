@@ -1,4 +1,10 @@
-"""MIDExplorer in a real Chromium (fast harness): drag the window, mark clusters, refit, table."""
+"""MIDExplorer in a real Chromium (fast harness): drag the window, mark clusters, refit, table.
+
+The explorer is a VBox of real widgets (curve, gallery, panel), each with its own model; the
+harness renders one widget per page, so each step opens the part it drives, and `sync()`
+delivers what that part saved to its Python widget, whose observers drive the explorer.
+The composed app in a real widget manager is covered by test_mid_explorer_voila.py.
+"""
 
 from __future__ import annotations
 
@@ -47,17 +53,21 @@ def _resize_window(wp, explorer, lo, hi):
 
 @pytest.mark.browser
 def test_drag_refit_and_table_update(widget_page, explorer):
-    wp = widget_page(explorer, width=820)
-    assert wp.page.locator(".sw-me .sw-lc-canvas").count() == 1
+    wp = widget_page(explorer.panel, width=820)
     assert "Press" in wp.page.locator(".sw-me-table").inner_text()
-    wp.screenshot("mid_explorer_initial.png")
+    wp = widget_page(explorer.curve, width=820)
+    assert wp.page.locator(".sw-lc-canvas").count() == 1
 
     _resize_window(wp, explorer, -2.0, 2.5)
     lo, hi = explorer.window
     assert lo == pytest.approx(-2.0, abs=0.1) and hi == pytest.approx(2.5, abs=0.1)
     expected = np.flatnonzero((explorer.margin >= lo) & (explorer.margin <= hi))
     np.testing.assert_array_equal(explorer.mid.window_, expected)
+    np.testing.assert_array_equal(np.sort(explorer.gallery.indices), expected)
+    wp = widget_page(explorer.panel, width=820)
     assert f"{len(expected)} samples in the window" in wp.page.locator(".sw-me-status").inner_text()
+    wp = widget_page(explorer.gallery, width=820)
+    assert wp.page.locator(".sw-cg-section").count() == len(explorer.mid.cluster_classes_)
 
     # Mark: add an unflagged cluster as minority, take one automatic flag off.
     flagged = explorer.minority_clusters()
@@ -72,6 +82,7 @@ def test_drag_refit_and_table_update(widget_page, explorer):
     assert explorer.minority_clusters() == chosen
     assert explorer.marked == {c: "minority" for c in chosen}
 
+    wp = widget_page(explorer.panel, width=820)
     wp.page.locator(".sw-me-refit").click()
     wp.sync()
     np.testing.assert_array_equal(
@@ -93,7 +104,7 @@ def test_drag_refit_and_table_update(widget_page, explorer):
 
 @pytest.mark.browser
 def test_bad_window_shows_error_and_keeps_clusters(widget_page, explorer):
-    wp = widget_page(explorer, width=820)
+    wp = widget_page(explorer.curve, width=820)
     before = explorer.mid.window_.copy()
     before_window = explorer.mid.window
     m = np.sort(explorer.margin)
@@ -104,7 +115,8 @@ def test_bad_window_shows_error_and_keeps_clusters(widget_page, explorer):
     _drag(wp, float(hi), float(lo))  # draw a new window on empty space above the band
     wp.sync()
     assert explorer.mid.window == pytest.approx(before_window)
-    banner = wp.page.locator(".sw-me > .sw-error")
+    wp = widget_page(explorer.panel, width=820)
+    banner = wp.page.locator("#widget > .sw-error")
     assert banner.is_visible()
     assert "the window holds samples of class" in banner.inner_text()
     assert "only" in banner.inner_text()
@@ -114,11 +126,26 @@ def test_bad_window_shows_error_and_keeps_clusters(widget_page, explorer):
 
 
 @pytest.mark.browser
-def test_dark_theme_renders_table_and_children(widget_page, explorer):
+def test_dark_theme_renders_table_and_gallery(widget_page, explorer):
     explorer.refit()
-    wp = widget_page(explorer, theme="dark", width=820)
+    wp = widget_page(explorer.panel, theme="dark", width=820)
     color = wp.page.locator(".sw-me-table th").first.evaluate("e => getComputedStyle(e).color")
     assert color != "rgb(31, 35, 40)"  # the light-theme text colour would be unreadable on dark
+    wp.screenshot("mid_explorer_panel_dark.png")
+    assert wp.errors == []
+    wp = widget_page(explorer.gallery, theme="dark", width=820)
     assert wp.page.locator(".sw-cg-section").count() == len(explorer.mid.cluster_classes_)
-    wp.screenshot("mid_explorer_dark.png")
+    assert wp.errors == []
+
+
+@pytest.mark.browser
+def test_panel_shows_warnings_only_when_there_are_some(widget_page, explorer):
+    wp = widget_page(explorer.panel, width=820)
+    assert not wp.page.locator(".sw-me-warnings").is_visible()
+    explorer.panel.warnings = ["The refit costs 39.8 points of overall accuracy (0.955 -> 0.557): check the marks"]
+    wp.push("warnings")
+    items = wp.page.locator(".sw-me-warning")
+    assert items.count() == 1 and items.first.is_visible()
+    assert items.first.inner_text() == "⚠ " + explorer.warnings[0]
+    wp.screenshot("mid_explorer_warning.png")
     assert wp.errors == []

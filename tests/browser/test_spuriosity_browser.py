@@ -102,7 +102,12 @@ def test_explorer_class_picker_and_tune_button(widget_page, explorer):
         "els => els.map(e => e.dataset.strategy)"
     )
     assert strategies == ["low_spuriosity", "random", "misclassified"]
-    assert wp.el.locator(".sw-sx-status").inner_text() == "done"
+    status = explorer.view.tune_status
+    assert status == "done" or status.startswith(("nothing to tune: ", "the head was kept as it is: "))
+    assert wp.el.locator(".sw-sx-status").inner_text() == status
+    assert wp.el.locator("button.sw-sx-tune-button").is_enabled()  # a finished run frees the button
+    notes = wp.el.locator(".sw-sx-note-line").all_inner_texts()
+    assert notes == [f"{r['strategy'].replace('_', ' ')}: {r['note']}" for r in explorer.view.results]
     assert set(explorer.results_) == set(strategies) and len(explorer.figure.data) == 4
     wp.screenshot("spuriosity_explorer.png")
     assert wp.errors == []

@@ -81,5 +81,5 @@ window.__push = (update) => {
     model.emit(`change:${name}`, model, value);
   }
 };
-window.__custom = (content) => model.emit("msg:custom", content, []);
+window.__custom = (content, buffers = []) => model.emit("msg:custom", content, buffers.map(b64ToDataView));
 window.__ready = true;
