@@ -92,6 +92,95 @@ def bench_spuriosity(n: int, d: int, k: int = 10) -> dict:
     return {"n": n, "d": d, "size": size, **result}
 
 
+def shortcut_features(n: int, d: int, seed: int, majority: float = 0.9) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(features float32 (n, d), labels, groups = 2 * label + attribute): ReLU mixtures of a
+    weak label signal and a strong spurious attribute that agrees with the label `majority` of the time."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, n)
+    attribute = np.where(rng.random(n) < majority, labels, 1 - labels)
+    mixing = (rng.normal(size=(64, d)) / 8).astype(np.float32)
+    features = np.empty((n, d), dtype=np.float32)
+    step = 50_000
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        latent = rng.normal(size=(stop - start, 64)).astype(np.float32)
+        latent[:, 0] += 1.0 * (2 * labels[start:stop] - 1)
+        latent[:, 1] += 2.5 * (2 * attribute[start:stop] - 1)
+        np.maximum(latent @ mixing, 0, out=features[start:stop])
+    return features, labels, 2 * labels + attribute
+
+
+def _timed(fn, *args, **kwargs):
+    start = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - start
+
+
+def bench_refit(sizes: list[tuple[int, int]], interactive: tuple[int, int, int], threads: int = 2) -> list[dict]:
+    import torch
+    from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
+
+    from spurwidgets.compute.refit import refit_head
+    from spurwidgets.metrics import worst_group_accuracy
+
+    torch.set_num_threads(threads)
+    rows = []
+    with threadpool_limits(limits=threads):
+        for n, d in sizes:
+            x, y, _ = shortcut_features(n + 20_000, d, seed=0)
+            x_test, y_test, x, y = x[n:], y[n:], x[:n], y[:n]
+            refit_head(x[:512], y[:512], device="cpu")  # warm up torch kernels
+            head, ours = _timed(refit_head, x, y, C=1.0, device="cpu")
+            ref, theirs = _timed(LogisticRegression(C=1.0, solver="lbfgs", max_iter=1000).fit, x, y)
+            row = {
+                "n": n,
+                "d": d,
+                "ours_s": ours,
+                "sklearn_s": theirs,
+                "ratio": theirs / ours,
+                "iters": (head.n_iter_, int(np.max(ref.n_iter_))),
+                "test_acc": (head.score(x_test, y_test), ref.score(x_test, y_test)),
+                "agree": float((head.predict(x_test) == ref.predict(x_test)).mean()),
+            }
+            print(
+                f"refit_head vs sklearn lbfgs, {n} x {d}, {threads} threads: ours {ours:.2f} s ({head.n_iter_} it), "
+                f"sklearn {theirs:.2f} s ({row['iters'][1]} it) -> x{row['ratio']:.2f}; test acc "
+                f"{row['test_acc'][0]:.4f} / {row['test_acc'][1]:.4f}, agreement {row['agree']:.4f}",
+                flush=True,
+            )
+            rows.append(row)
+            del x, y, x_test, y_test
+        n, d, cap = interactive
+        x, y, g = shortcut_features(n + 40_000, d, seed=1)
+        x_test, y_test, g_test, x, y, g = x[n:], y[n:], g[n:], x[:n], y[:n], g[:n]
+        erm = refit_head(x, y, C=1.0, device="cpu", max_samples=cap, random_state=0)  # the "original" head
+        full, t_full = _timed(refit_head, x, y, groups=g, C=1.0, device="cpu")
+        wga_full = worst_group_accuracy(y_test, full.predict(x_test), g_test)
+        for label, kwargs in (("subsample", {}), ("subsample + warm start", {"init": erm})):
+            head, t = _timed(refit_head, x, y, groups=g, C=1.0, device="cpu", max_samples=cap, **kwargs)
+            wga = worst_group_accuracy(y_test, head.predict(x_test), g_test)
+            row = {
+                "n": n,
+                "d": d,
+                "max_samples": cap,
+                "mode": label,
+                "seconds": t,
+                "full_seconds": t_full,
+                "wga": wga,
+                "wga_full": wga_full,
+                "iters": (head.n_iter_, full.n_iter_),
+            }
+            print(
+                f"interactive refit {n} x {d} groups, {threads} threads: full {t_full:.2f} s ({full.n_iter_} it, "
+                f"WGA {wga_full:.4f}); max_samples={cap} {label}: {t:.2f} s ({head.n_iter_} it, WGA {wga:.4f}, "
+                f"{100 * (wga - wga_full):+.2f} points)",
+                flush=True,
+            )
+            rows.append(row)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="CI sizes (about a minute)")
@@ -101,6 +190,11 @@ def main() -> None:
     results = {}
     if "spuriosity" in parts:
         results["spuriosity"] = bench_spuriosity(*((20_000, 256) if args.quick else (1_000_000, 2048)))
+    if "refit" in parts:
+        if args.quick:
+            results["refit"] = bench_refit([(20_000, 256)], (20_000, 256, 5_000))
+        else:
+            results["refit"] = bench_refit([(1_000_000, 512), (200_000, 2048)], (200_000, 2048, 50_000))
     print(json.dumps({k: v for k, v in results.items()}, default=float))
 
 
