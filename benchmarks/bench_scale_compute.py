@@ -72,11 +72,13 @@ def write_features(path: Path, n: int, d: int, seed: int = 0) -> None:
     del out
 
 
-def bench_spuriosity(n: int, d: int, k: int = 10) -> dict:
+def bench_spuriosity(n: int, d: int, k: int = 10, features_path: str | None = None) -> dict:
+    """`features_path`: reuse (or create and keep) that .npy instead of a temporary one."""
     with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
-        path = Path(tmp) / "features.npy"
+        path = Path(features_path) if features_path else Path(tmp) / "features.npy"
         start = time.perf_counter()
-        write_features(path, n, d)
+        if not (path.exists() and np.load(path, mmap_mode="r").shape == (n, d)):
+            write_features(path, n, d)
         write_s = time.perf_counter() - start
         code = SPURIOSITY_CHILD.format(repo=str(REPO), path=str(path), k=k)
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -185,11 +187,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="CI sizes (about a minute)")
     parser.add_argument("--only", default="spuriosity,refit,logit_curve,latent_scatter", help="comma-separated parts")
+    parser.add_argument("--features", default=None, help="keep/reuse the SpuriosityRanker features .npy here")
     args = parser.parse_args()
     parts = set(args.only.split(","))
     results = {}
     if "spuriosity" in parts:
-        results["spuriosity"] = bench_spuriosity(*((20_000, 256) if args.quick else (1_000_000, 2048)))
+        size = (20_000, 256) if args.quick else (1_000_000, 2048)
+        results["spuriosity"] = bench_spuriosity(*size, features_path=args.features)
     if "refit" in parts:
         if args.quick:
             results["refit"] = bench_refit([(20_000, 256)], (20_000, 256, 5_000))
