@@ -7,7 +7,8 @@ import pytest
 import torch
 from sklearn.linear_model import LogisticRegression
 
-from spurwidgets.compute.refit import LinearHead, balanced_weights, refit_head, subsample_rows
+from spurwidgets.compute.refit import LinearHead, balanced_weights, refit_head
+from spurwidgets.compute.subsample import subsample_rows
 
 
 def _data(n=300, d=8, k=2, seed=0):

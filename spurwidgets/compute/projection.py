@@ -55,7 +55,7 @@ def points_in_polygon(points: Any, polygon: Any) -> np.ndarray:
     The same crossing test runs in the widget's JS (on the same float32 coordinates), so the
     highlighted points and the Python selection agree.
     """
-    points = np.asarray(points, dtype=np.float32).astype(np.float64)
+    points = np.asarray(points, dtype=np.float32)  # no float64 copy of all N: only candidates
     poly = np.asarray(polygon, dtype=np.float64)
     if poly.ndim != 2 or poly.shape[1] != 2:
         raise ValueError(f"polygon must be a list of [x, y] vertices; got shape {poly.shape}")
@@ -65,7 +65,7 @@ def points_in_polygon(points: Any, polygon: Any) -> np.ndarray:
     candidates = np.flatnonzero(
         (points[:, 0] >= lo[0]) & (points[:, 0] <= hi[0]) & (points[:, 1] >= lo[1]) & (points[:, 1] <= hi[1])
     )
-    x, y = points[candidates, 0], points[candidates, 1]
+    x, y = points[candidates, 0].astype(np.float64), points[candidates, 1].astype(np.float64)
     inside = np.zeros(len(candidates), dtype=bool)
     xj, yj = poly[-1]
     for xi, yi in poly:

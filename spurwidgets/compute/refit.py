@@ -25,6 +25,7 @@ import torch
 
 from .linear_head import LinearHead
 from .logistic_solver import solve
+from .subsample import subsample_rows
 from .validation import (
     check_features,
     check_labels,
@@ -233,27 +234,6 @@ def _select_C(
         if score > best[0] + 1e-12:
             best = (score, c, init)
     return best[1], best[2]
-
-
-def subsample_rows(groups: np.ndarray | None, n: int, size: int, random_state: Any) -> np.ndarray:
-    """Ascending indices of `size` of `n` rows: uniform, or group-balanced when `groups` is given.
-
-    Group-balanced (DFR): groups smaller than an equal share are taken whole and the rest of
-    the budget is split equally among the larger ones, each drawing its rows at random.
-    """
-    rng = check_random_state(random_state)
-    if groups is None:
-        return np.sort(rng.choice(n, size=size, replace=False)).astype(np.int64)
-    _, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
-    quota = np.zeros(len(counts), dtype=np.int64)
-    left = size
-    for position, g in enumerate(np.argsort(counts, kind="stable")):  # smallest groups first
-        quota[g] = min(counts[g], left // (len(counts) - position))
-        left -= quota[g]
-    order = np.lexsort((rng.random(n), inverse))  # by group, random inside each group
-    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    rank_in_group = np.arange(n) - first[inverse[order]]
-    return np.sort(order[rank_in_group < quota[inverse[order]]]).astype(np.int64)
 
 
 def _warm_start(init: Any, classes: np.ndarray, dim: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
