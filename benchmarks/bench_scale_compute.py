@@ -183,6 +183,65 @@ def bench_refit(sizes: list[tuple[int, int]], interactive: tuple[int, int, int],
     return rows
 
 
+def bench_logit_curve(n: int) -> dict:
+    from spurwidgets.compute.sorting import argsort_float32, smallest_abs_quantile
+    from spurwidgets.widgets import LogitCurve
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, n).astype(np.int8)
+    logits = (rng.normal(size=n) * 2 + (labels * 2.0 - 1) * 1.5).astype(np.float32)
+
+    def before() -> None:  # what the build did before: stable argsort, gather, quantile of |v|
+        order = np.argsort(logits, kind="stable")
+        logits[order]
+        np.quantile(np.abs(logits), 0.15)
+
+    def after() -> None:
+        _, sorted_values = argsort_float32(logits)
+        smallest_abs_quantile(sorted_values, 0.15)
+
+    _, t_before = _timed(before)
+    _, t_after = _timed(after)
+    curve, t_build = _timed(LogitCurve, logits, labels)
+    print(
+        f"LogitCurve N={n:.0e}: sort + default window before {t_before:.2f} s, now {t_after:.2f} s "
+        f"(x{t_before / t_after:.1f}); whole widget build now {t_build:.2f} s (recorded before: 7.8 s at 1e7)",
+        flush=True,
+    )
+    return {"n": n, "sort_before_s": t_before, "sort_after_s": t_after, "build_s": t_build, "count": curve.count}
+
+
+def bench_latent_scatter(n: int, max_points: int = 1_000_000) -> dict:
+    from spurwidgets.compute.projection import points_in_polygon
+    from spurwidgets.widgets.latent_scatter import LatentScatter
+
+    rng = np.random.default_rng(0)
+    points = rng.normal(size=(n, 2)).astype(np.float32)
+    colours = {"class": rng.integers(0, 3, n), "score": rng.random(n).astype(np.float32)}
+    w, t_build = _timed(LatentScatter, points, colours, max_points=max_points)
+    initial = len(w.coords["buffer"]) + len(w.codes["buffer"])
+    w.color_by = "score"
+    recolour = len(w.codes["buffer"])
+    ring = [[1.5 * np.cos(a), 1.5 * np.sin(a)] for a in np.linspace(0, 2 * np.pi, 64)]
+    _, t_lasso = _timed(setattr, w, "lasso", ring)
+    _, t_exact = _timed(points_in_polygon, points, ring)
+    print(
+        f"LatentScatter N={n:,} (max_points {max_points:,}): build {t_build:.2f} s; initial payload "
+        f"{initial / 1e6:.1f} MB (all points: {9 * n / 1e6:.1f} MB); recolour {recolour / 1e6:.2f} MB "
+        f"(all points: {n / 1e6:.1f} MB); lasso in Python {t_lasso:.2f} s incl. highlight bits "
+        f"{len(w.selected_bits) / 1e3:.0f} KB, {w.n_selected:,} selected (exact test alone {t_exact:.2f} s)",
+        flush=True,
+    )
+    return {
+        "n": n,
+        "initial_bytes": initial,
+        "recolour_bytes": recolour,
+        "lasso_s": t_lasso,
+        "build_s": t_build,
+        "bits_bytes": len(w.selected_bits),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="CI sizes (about a minute)")
@@ -199,6 +258,12 @@ def main() -> None:
             results["refit"] = bench_refit([(20_000, 256)], (20_000, 256, 5_000))
         else:
             results["refit"] = bench_refit([(1_000_000, 512), (200_000, 2048)], (200_000, 2048, 50_000))
+    if "logit_curve" in parts:
+        results["logit_curve"] = bench_logit_curve(10**5 if args.quick else 10**7)
+    if "latent_scatter" in parts:
+        results["latent_scatter"] = (
+            bench_latent_scatter(50_000, max_points=10_000) if args.quick else bench_latent_scatter(5_000_000)
+        )
     print(json.dumps({k: v for k, v in results.items()}, default=float))
 
 
