@@ -72,17 +72,20 @@ def solve(
         # exp() of large negative arguments is also ~1000x slower on CPU (underflow path), so
         # arguments are clamped at -30: the change in loss or probability is below 1e-13.
         weight = v / scale
-        scores = torch.addmm(b - weight @ mean, x, weight.T)
-        if n_out == 1:
-            s = scores[:, 0]
+        if n_out == 1:  # matrix-vector products: BLAS gemv streams X once, gemm with one column may pack it
+            s = torch.mv(x, weight[0]) + (b - weight @ mean)
             losses = torch.clamp(s, min=0) - s * target + torch.log1p(torch.exp(-s.abs().clamp(max=30.0)))
-            residual = ((torch.sigmoid(s) - target) * w)[:, None]
-        else:
-            top = scores.max(1, keepdim=True).values
-            shifted = torch.exp((scores - top).clamp(min=-30.0))
-            total = shifted.sum(1, keepdim=True)
-            losses = (top + torch.log(total))[:, 0] - (scores * onehot).sum(1)  # type: ignore[operator]
-            residual = (shifted / total - onehot) * w[:, None]
+            r = (torch.sigmoid(s) - target) * w
+            loss = (losses * w).double().sum() + 0.5 * ridge * (weight * weight).sum().double()
+            v.grad = ((torch.mv(x.T, r) - r.sum() * mean) / scale + ridge * weight[0] / scale)[None]
+            b.grad = r.sum()[None]
+            return loss
+        scores = torch.addmm(b - weight @ mean, x, weight.T)
+        top = scores.max(1, keepdim=True).values
+        shifted = torch.exp((scores - top).clamp(min=-30.0))
+        total = shifted.sum(1, keepdim=True)
+        losses = (top + torch.log(total))[:, 0] - (scores * onehot).sum(1)  # type: ignore[operator]
+        residual = (shifted / total - onehot) * w[:, None]
         loss = (losses * w).double().sum() + 0.5 * ridge * (weight * weight).sum().double()
         row_sum = residual.sum(0)
         v.grad = (residual.T @ x - torch.outer(row_sum, mean)) / scale + ridge * weight / scale
