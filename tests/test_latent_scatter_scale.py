@@ -65,3 +65,26 @@ def test_small_data_is_not_subsampled_and_max_points_is_checked(crowd):
     assert not w.subsampled and w.drawn is None and w.n_total == 5000
     with pytest.raises(ValueError, match="max_points must be an integer >= 1000; got 10"):
         LatentScatter(points, labels, max_points=10)
+
+
+def _even_odd_reference(points, poly):
+    x, y = points[:, 0].astype(np.float64), points[:, 1].astype(np.float64)
+    inside = np.zeros(len(points), dtype=bool)
+    xj, yj = poly[-1]
+    for xi, yi in poly:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inside ^= ((yi > y) != (yj > y)) & (x < (xj - xi) * (y - yi) / (yj - yi) + xi)
+        xj, yj = xi, yi
+    return np.flatnonzero(inside)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_sliced_polygon_test_equals_the_plain_even_odd_rule_on_self_crossing_lassos(seed):
+    from spurwidgets.compute.projection import points_in_polygon
+
+    rng = np.random.default_rng(seed)
+    points = rng.normal(size=(20_000, 2)).astype(np.float32)
+    points[:50, 1] = 0.5  # points exactly at a vertex height
+    poly = rng.normal(size=(40, 2)) * 1.5  # random, self-crossing
+    poly[3] = [0.2, 0.5]
+    assert points_in_polygon(points, poly.tolist()).tolist() == _even_odd_reference(points, poly).tolist()
