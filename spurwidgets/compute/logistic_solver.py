@@ -85,7 +85,7 @@ def solve(
         shifted = torch.exp((scores - top).clamp(min=-30.0))
         total = shifted.sum(1, keepdim=True)
         losses = (top + torch.log(total))[:, 0] - (scores * onehot).sum(1)  # type: ignore[operator]
-        residual = (shifted / total - onehot) * w[:, None]
+        residual = (shifted / total - onehot) * w[:, None]  # type: ignore[operator]
         loss = (losses * w).double().sum() + 0.5 * ridge * (weight * weight).sum().double()
         row_sum = residual.sum(0)
         v.grad = (residual.T @ x - torch.outer(row_sum, mean)) / scale + ridge * weight / scale

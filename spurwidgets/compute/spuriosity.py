@@ -165,8 +165,9 @@ class SpuriosityRanker:
             if len(rows) and self.class_counts_[cls] == 0:
                 raise ValueError(f"class {cls} had no images in fit, so its spuriosity statistics are undefined")
             # Only the class's rows and spurious columns are read and z-scored (k columns, not D).
-            values = np.asarray(features[np.ix_(rows, feats)], dtype=np.float64)
-            result[rows] = ((values - self.class_mean_[cls, feats]) / self.class_std_[cls, feats]).mean(1)
+            columns = np.asarray(feats, dtype=np.int64)
+            values = np.asarray(features[np.ix_(rows, columns)], dtype=np.float64)
+            result[rows] = ((values - self.class_mean_[cls, columns]) / self.class_std_[cls, columns]).mean(1)
         return result
 
     def rank(self, features: Any, labels: Any, spurious: Mapping[Any, Any] | None = None) -> dict[int, np.ndarray]:
