@@ -81,7 +81,7 @@ def check_matrix(value: Any, name: str, *, dtype: type = np.float32) -> np.ndarr
 
 
 def check_features(features: Any, name: str = "features") -> np.ndarray:
-    """Features (N, D) as float32."""
+    """Features (N, D) as float32; float32 C-contiguous input and memmaps are returned uncopied."""
     return check_matrix(features, name)
 
 

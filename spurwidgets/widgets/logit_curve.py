@@ -4,7 +4,8 @@ The browser never receives the N logits. Python sorts them once and sends a per-
 envelope (min/max of each of <= 2048 rank columns, float32 binary) and per-column label
 counts, so the widget state stays under 64 KB for any N. The window (lo, hi) is one trait,
 synced both ways; `selection` (exact int64 indices, ascending) is computed in Python with
-`searchsorted` on the sorted logits whenever the window changes (the JS debounces drags).
+`searchsorted` on the sorted logits whenever the window changes. A drag sends one window,
+on pointer release (keyboard nudges are debounced); meanwhile the header shows "≈" counts.
 """
 
 from __future__ import annotations
