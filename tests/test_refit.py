@@ -8,6 +8,7 @@ import torch
 from sklearn.linear_model import LogisticRegression
 
 from spurwidgets.compute.refit import LinearHead, balanced_weights, refit_head
+from spurwidgets.compute.subsample import subsample_rows
 
 
 def _data(n=300, d=8, k=2, seed=0):
@@ -122,3 +123,69 @@ def test_unknown_solver_is_refused():
     x, y = _data()
     with pytest.raises(ValueError, match="solver must be 'auto', 'torch' or 'scipy'; got 'newton'"):
         refit_head(x, y, solver="newton")
+
+
+def test_sample_weight_changes_the_fit_and_matches_sklearn():
+    x, y = _data()
+    weight = np.where(np.arange(len(y)) % 3 == 0, 5.0, 0.2)
+    head = refit_head(x, y, sample_weight=weight, C=0.5, device="cpu")
+    plain = refit_head(x, y, C=0.5, device="cpu")
+    reference = LogisticRegression(C=0.5, tol=1e-8, max_iter=2000).fit(x, y, sample_weight=weight / weight.mean())
+    np.testing.assert_allclose(head.coef_, reference.coef_, atol=2e-3)
+    assert np.abs(head.coef_ - plain.coef_).max() > 0.05  # ignoring the weights would give `plain`
+
+
+def test_memmapped_features_give_the_same_head(tmp_path):
+    x, y = _data(k=3)
+    stored = np.lib.format.open_memmap(tmp_path / "x.npy", mode="w+", dtype=np.float32, shape=x.shape)
+    stored[:] = x
+    stored.flush()
+    mapped = np.load(tmp_path / "x.npy", mmap_mode="r")
+    np.testing.assert_allclose(refit_head(mapped, y, device="cpu").coef_, refit_head(x, y, device="cpu").coef_)
+
+
+def test_group_balanced_subsample_takes_small_groups_whole_and_splits_the_rest():
+    groups = np.repeat([0, 1, 2, 3], [10, 200, 300, 490])
+    rows = subsample_rows(groups, len(groups), 100, random_state=0)
+    assert np.bincount(groups[rows]).tolist() == [10, 30, 30, 30]
+    assert (np.diff(rows) > 0).all()
+    np.testing.assert_array_equal(rows, subsample_rows(groups, len(groups), 100, random_state=0))
+    assert not np.array_equal(rows, subsample_rows(groups, len(groups), 100, random_state=1))
+    uniform = subsample_rows(None, 1000, 100, random_state=0)
+    assert len(np.unique(uniform)) == 100 and uniform.max() < 1000
+
+
+def test_max_samples_fits_the_subsample_with_C_scaled_to_the_full_n():
+    x, y = _data(n=2000)
+    groups = y * 2 + (np.arange(len(y)) % 7 == 0)
+    head = refit_head(x, y, groups=groups, max_samples=400, C=0.5, random_state=4, device="cpu")
+    rows = subsample_rows(groups, len(y), 400, random_state=4)
+    sub_groups = groups[rows]
+    reference = LogisticRegression(C=0.5 * 2000 / 400, tol=1e-8, max_iter=2000).fit(
+        x[rows], y[rows], sample_weight=balanced_weights(sub_groups)
+    )
+    np.testing.assert_allclose(head.coef_, reference.coef_, atol=2e-3)
+    again = refit_head(x, y, groups=groups, max_samples=400, C=0.5, random_state=4, device="cpu")
+    np.testing.assert_array_equal(head.coef_, again.coef_)
+    full = refit_head(x, y, groups=groups, max_samples=5000, C=0.5, device="cpu")  # cap above N: all rows
+    np.testing.assert_array_equal(full.coef_, refit_head(x, y, groups=groups, C=0.5, device="cpu").coef_)
+
+
+def test_warm_start_reaches_the_same_optimum_in_fewer_iterations():
+    x, y = _data(n=1000, d=16, k=3)
+    cold = refit_head(x, y, C=1.0, device="cpu", tol=1e-6)
+    near = refit_head(x, y, C=0.9, device="cpu", tol=1e-6)
+    warm = refit_head(x, y, C=1.0, device="cpu", tol=1e-6, init=near)
+    np.testing.assert_allclose(warm.coef_, cold.coef_, atol=2e-3)
+    assert warm.n_iter_ < cold.n_iter_
+
+
+def test_bad_warm_start_and_max_samples_are_refused():
+    x, y = _data()
+    other = refit_head(x[:, :3], y, device="cpu")
+    with pytest.raises(ValueError, match=r"init has classes \[0, 1\] and coef_ shape \(1, 3\); expected"):
+        refit_head(x, y, device="cpu", init=other)
+    with pytest.raises(TypeError, match="init must be a LinearHead"):
+        refit_head(x, y, device="cpu", init=np.zeros((1, 8)))
+    with pytest.raises(ValueError, match="max_samples must be an integer >= 2; got 1"):
+        refit_head(x, y, device="cpu", max_samples=1)

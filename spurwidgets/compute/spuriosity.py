@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .chunked_stats import class_moments
 from .validation import (
     check_features,
     check_index,
@@ -86,15 +87,11 @@ class SpuriosityRanker:
         labels = check_labels(labels, "labels", n=len(features), n_classes=n_classes)
         if n_features > dim:
             raise ValueError(f"n_features={n_features} is larger than the {dim} features available")
-        mean = np.zeros((n_classes, dim))
-        std = np.ones((n_classes, dim))
-        counts = np.bincount(labels, minlength=n_classes)
+        # Chunked float64 statistics: no per-class copy, so 1M x 2048 (memory-mapped) fits.
+        counts, mean, variance = class_moments(features, labels, n_classes)
+        std = np.maximum(np.sqrt(variance), self.min_std)
+        std[counts == 0] = 1.0
         top: dict[int, np.ndarray] = {}
-        for cls in range(n_classes):
-            members = features[labels == cls].astype(np.float64)
-            if len(members):
-                mean[cls] = members.mean(0)
-                std[cls] = np.maximum(members.std(0), self.min_std)
         importance = mean * weight
         for cls in range(n_classes):
             if counts[cls]:
@@ -138,15 +135,18 @@ class SpuriosityRanker:
         return clean
 
     # ------------------------------------------------------------------ scoring
-    def zscore(self, features: Any, labels: Any) -> np.ndarray:
-        """(N, D) activations z-scored with the statistics of each image's own class."""
+    def _check_scoring_input(self, features: Any, labels: Any) -> tuple[np.ndarray, np.ndarray]:
         self._check_fitted()
         features = check_features(features)
         if features.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"features have {features.shape[1]} columns but the ranker was fitted on {self.n_features_in_}"
             )
-        labels = check_labels(labels, "labels", n=len(features), n_classes=self.n_classes_)
+        return features, check_labels(labels, "labels", n=len(features), n_classes=self.n_classes_)
+
+    def zscore(self, features: Any, labels: Any) -> np.ndarray:
+        """(N, D) activations z-scored with the statistics of each image's own class (a full N x D float64 array)."""
+        features, labels = self._check_scoring_input(features, labels)
         return (features - self.class_mean_[labels]) / self.class_std_[labels]
 
     def score(self, features: Any, labels: Any, spurious: Mapping[Any, Any] | None = None) -> np.ndarray:
@@ -156,16 +156,18 @@ class SpuriosityRanker:
         get spuriosity 0: nothing marked spurious means nothing to rank by.
         """
         spurious = self.check_spurious(spurious)
-        z = self.zscore(features, labels)
-        labels = np.asarray(labels).astype(np.int64)
-        result = np.zeros(len(z))
+        features, labels = self._check_scoring_input(features, labels)
+        result = np.zeros(len(features))
         for cls, feats in spurious.items():
             if not feats:
                 continue
-            rows = labels == cls
-            if rows.any() and self.class_counts_[cls] == 0:
+            rows = np.flatnonzero(labels == cls)
+            if len(rows) and self.class_counts_[cls] == 0:
                 raise ValueError(f"class {cls} had no images in fit, so its spuriosity statistics are undefined")
-            result[rows] = z[np.ix_(rows, feats)].mean(1)
+            # Only the class's rows and spurious columns are read and z-scored (k columns, not D).
+            columns = np.asarray(feats, dtype=np.int64)
+            values = np.asarray(features[np.ix_(rows, columns)], dtype=np.float64)
+            result[rows] = ((values - self.class_mean_[cls, columns]) / self.class_std_[cls, columns]).mean(1)
         return result
 
     def rank(self, features: Any, labels: Any, spurious: Mapping[Any, Any] | None = None) -> dict[int, np.ndarray]:

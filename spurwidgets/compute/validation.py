@@ -31,11 +31,37 @@ def to_numpy(value: Any, name: str) -> np.ndarray:
     raise TypeError(f"{name} must be an array-like (numpy array, torch tensor or list); got {_describe(value)}")
 
 
+#: Rows per block when large arrays are scanned (finite check, chunked statistics): ~16 MB.
+CHUNK_BYTES = 1 << 24
+
+
+def row_chunks(n_rows: int, row_bytes: int, chunk_bytes: int = CHUNK_BYTES) -> range:
+    """Start rows of blocks of about `chunk_bytes` each (at least one row per block)."""
+    step = max(1, chunk_bytes // max(1, row_bytes))
+    return range(0, n_rows, step)
+
+
+def _n_not_finite(array: np.ndarray) -> int:
+    flat = array.reshape(len(array), -1) if array.ndim else array.reshape(1, 1)
+    step = row_chunks(len(flat), flat.shape[1] * flat.itemsize).step
+    return sum(int((~np.isfinite(flat[i : i + step])).sum()) for i in range(0, len(flat), step))
+
+
 def check_finite(array: np.ndarray, name: str) -> None:
-    """Raise ValueError when a float array holds NaN or inf (never a silent wrong answer)."""
-    if array.dtype.kind in "fc" and not np.isfinite(array).all():
-        n_bad = int((~np.isfinite(array)).sum())
-        raise ValueError(f"{name} contains {n_bad} NaN or infinite values; expected finite numbers")
+    """Raise ValueError when a float array holds NaN or inf (never a silent wrong answer).
+
+    Scans in blocks with a float64 sum (NaN/inf propagate; finite float32 cannot overflow
+    it), so a memory-mapped 8 GB matrix needs no N x D boolean temporary.
+    """
+    if array.dtype.kind not in "fc" or array.size == 0:
+        return
+    flat = array.reshape(len(array), -1) if array.ndim else array.reshape(1, 1)
+    step = row_chunks(len(flat), flat.shape[1] * flat.itemsize).step
+    for start in range(0, len(flat), step):
+        if not np.isfinite(flat[start : start + step].sum(dtype=np.float64)):
+            n_bad = _n_not_finite(array)
+            if n_bad:
+                raise ValueError(f"{name} contains {n_bad} NaN or infinite values; expected finite numbers")
 
 
 def check_matrix(value: Any, name: str, *, dtype: type = np.float32) -> np.ndarray:
@@ -47,13 +73,15 @@ def check_matrix(value: Any, name: str, *, dtype: type = np.float32) -> np.ndarr
         raise ValueError(f"{name} must not be empty; got shape {array.shape}")
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold numbers; got dtype {array.dtype}")
+    # No copy for C-contiguous input of the right dtype; a np.memmap stays a view of its file
+    # (as a plain ndarray), so out-of-core features are never loaded whole.
     array = np.ascontiguousarray(array, dtype=dtype)
     check_finite(array, name)
     return array
 
 
 def check_features(features: Any, name: str = "features") -> np.ndarray:
-    """Features (N, D) as float32."""
+    """Features (N, D) as float32; float32 C-contiguous input and memmaps are returned uncopied."""
     return check_matrix(features, name)
 
 

@@ -20,6 +20,7 @@ function lsRender({ model, el, guard }) {
   const reset = swEl("button", "sw-button sw-ls-reset", "reset view");
   const clear = swEl("button", "sw-button sw-ls-clear", "clear selection");
   const count = swEl("span", "sw-ls-count");
+  const note = swEl("div", "sw-ls-note");
   bar.append(colorLabel, tools.lasso, tools.box, reset, clear, count);
   const body = swEl("div", "sw-ls-body");
   const stage = swEl("div", "sw-ls-stage");
@@ -34,7 +35,7 @@ function lsRender({ model, el, guard }) {
   stage.append(canvas, overlay, tip);
   const legend = swEl("div", "sw-ls-legend");
   body.append(stage, legend);
-  root.append(bar, body);
+  root.append(bar, note, body);
   el.append(root);
 
   const s = { xs: null, ys: null, codes: null, mask: null, nSel: 0, home: null, view: null,
@@ -80,11 +81,19 @@ function lsRender({ model, el, guard }) {
   function loadLasso() {
     const poly = model.get("lasso") || [];
     const bits = model.get("selected_bits");
-    // a polygon from the lasso, or a bitmask when the selection was set from Python
-    const fromCode = poly.length < 3 && bits && bits.byteLength;
-    [s.mask, s.nSel] = fromCode ? lsUnpackBits(bits, s.xs.length) : lsInPolygon(s.xs, s.ys, poly);
-    root.dataset.nSelected = s.nSel;
+    const hasBits = bits && bits.byteLength;
+    if (model.get("subsampled")) {
+      // Millions of points: Python computes the exact selection and sends the drawn points'
+      // bitmask; until it arrives only the outline shows (no polygon test in the page).
+      [s.mask, s.nSel] = hasBits && !s.awaitingBits ? lsUnpackBits(bits, s.xs.length) : [new Uint8Array(s.xs.length), 0];
+    } else {
+      // a polygon from the lasso, or a bitmask when the selection was set from Python
+      [s.mask, s.nSel] = poly.length < 3 && hasBits ? lsUnpackBits(bits, s.xs.length) : lsInPolygon(s.xs, s.ys, poly);
+    }
+    root.dataset.nSelected = selectedCount();
   }
+  const selectedCount = () => (model.get("subsampled") ? model.get("n_selected") : s.nSel);
+  function onBits() { s.awaitingBits = false; loadLasso(); draw(); }
   function lsColors() {
     const rgb = lsPaletteRGB(model.get("color_kind"));
     const custom = model.get("color_kind") === "categorical" ? model.get("category_colors") || [] : [];
@@ -152,7 +161,11 @@ function lsRender({ model, el, guard }) {
       octx.setLineDash([4, 3]); octx.strokeStyle = swCssVar(root, "--sw-accent", "#1f6feb"); octx.lineWidth = 1.5; octx.stroke();
       octx.restore();
     }
-    count.textContent = `${s.nSel.toLocaleString()} of ${s.xs.length.toLocaleString()} selected`;
+    const total = model.get("n_total") || s.xs.length;
+    count.textContent = `${selectedCount().toLocaleString()} of ${total.toLocaleString()} selected`;
+    note.textContent = model.get("subsampled")
+      ? `showing ${s.xs.length.toLocaleString()} of ${total.toLocaleString()} points (density-aware subsample: dense regions thinned); selections are exact over all points`
+      : "";
     for (const [name, b] of Object.entries(tools)) b.classList.toggle("sw-active", model.get("tool") === name);
   }
 
@@ -177,6 +190,7 @@ function lsRender({ model, el, guard }) {
   const local = (e) => { const r = overlay.getBoundingClientRect(); return [e.clientX - r.left, e.clientY - r.top]; };
   const sendHover = swDebounce((i) => { model.set("hover", i); model.save_changes(); }, LS_HOVER_MS);
   function commitLasso(poly) {
+    if (model.get("subsampled")) s.awaitingBits = poly.length >= 3;
     model.set("lasso", poly);
     model.save_changes();
   }
@@ -257,6 +271,7 @@ function lsRender({ model, el, guard }) {
     tipText.textContent = model.get("hover_text");
   }
   function clearSelection() {
+    if (model.get("subsampled")) s.awaitingBits = true;
     model.set("lasso", []);
     model.set("clear_request", model.get("clear_request") + 1);  // Python also drops a selection set from code
     model.save_changes();
@@ -284,7 +299,8 @@ function lsRender({ model, el, guard }) {
     "change:category_colors": guard(() => { drawLegend(); draw(); }),
     "change:colorings": guard(drawLegend),
     "change:lasso": guard(() => { loadLasso(); draw(); }),
-    "change:selected_bits": guard(() => { loadLasso(); draw(); }),
+    "change:selected_bits": guard(onBits),
+    "change:n_selected": guard(() => { root.dataset.nSelected = selectedCount(); drawOverlay(); }),
     "change:hover_image": guard(showTipContent),
     "change:hover_text": guard(showTipContent),
     "change:tool": guard(drawOverlay),

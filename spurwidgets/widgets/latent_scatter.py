@@ -6,6 +6,12 @@ draws straight into canvas pixels (ImageData), which stays smooth at 1M points, 
 and pans by re-plotting with a new view transform. A lasso or box gesture sends its polygon
 (data coordinates, <= a few hundred vertices) as the `lasso` trait; Python computes the
 exact `selection` with the same even-odd test the JS uses for highlighting.
+
+Above `max_points` (default 1M) only a density-aware subsample is drawn (dense regions are
+thinned, sparse ones kept whole; the view says so): coordinates and colour codes go for the
+drawn points only, selections stay exact over all N in Python, and the highlight of the
+drawn points comes back from Python as a bitmask (M/8 bytes), so the page never runs the
+polygon test over millions of points.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import numpy as np
 import traitlets
 
 from ..compute.projection import color_codes, points_in_polygon, project_2d
+from ..compute.subsample import density_subsample
 from ..compute.validation import check_positive_int
 from ._base import SpurWidget, array_to_binary, css_source, encode_thumbnails, esm_source, set_array_trait
 from .exports import LatentScatterExport
@@ -61,16 +68,24 @@ class LatentScatter(LatentScatterExport, SpurWidget):
     axis_labels = traitlets.List(traitlets.Unicode(), default_value=["", ""], help="x and y axis titles").tag(sync=True)
     lasso = traitlets.List(help="selection polygon [[x, y], ...] in data coordinates; [] = none").tag(sync=True)
     selected_bits = traitlets.Bytes(
-        b"", help="bitmask (np.packbits, little bit order) of a selection set from Python; b'' = the lasso's"
+        b"",
+        help="bitmask (np.packbits, little order) over the drawn points of a selection set from Python (or of "
+        "any selection when subsampled); b'' = the view tests the lasso polygon itself",
     ).tag(sync=True)
     clear_request = traitlets.Int(0, help="incremented by the view's Clear button and Esc").tag(sync=True)
     n_selected = traitlets.Int(0, help="number of selected points").tag(sync=True)
-    hover = traitlets.Int(-1, help="index of the point under the pointer (-1: none)").tag(sync=True)
+    hover = traitlets.Int(-1, help="index (among the drawn points) of the point under the pointer (-1: none)").tag(
+        sync=True
+    )
     hover_image = traitlets.Bytes(b"", help="PNG thumbnail of the hovered point").tag(sync=True)
     hover_text = traitlets.Unicode("", help="text shown for the hovered point").tag(sync=True)
     tool = traitlets.Unicode("lasso", help="drag gesture: 'lasso' or 'box'").tag(sync=True)
     height = traitlets.Int(420, help="plot height in CSS pixels").tag(sync=True)
     point_size = traitlets.Float(0.0, help="point diameter in CSS pixels (0: automatic from N)").tag(sync=True)
+    n_total = traitlets.Int(0, help="N, all points (the view draws `coords`, a subsample when N > max_points)").tag(
+        sync=True
+    )
+    subsampled = traitlets.Bool(False, help="True when only a density-aware subsample is drawn").tag(sync=True)
     selection = traitlets.Any(help="int64 indices (ascending) of the selected points (Python only; settable)")
 
     _esm = esm_source("latent_scatter_draw.js", "latent_scatter.js")
@@ -90,6 +105,7 @@ class LatentScatter(LatentScatterExport, SpurWidget):
         random_state: int | None = 0,
         height: int = 420,
         point_size: float = 0.0,
+        max_points: int = 1_000_000,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -121,7 +137,15 @@ class LatentScatter(LatentScatterExport, SpurWidget):
         self.thumbnail_size = check_positive_int(thumbnail_size, "thumbnail_size", minimum=8)
         self.height = check_positive_int(height, "height", minimum=120)
         self.point_size = float(point_size)
-        self.coords = array_to_binary(self.points_2d, np.float32)
+        max_points = check_positive_int(max_points, "max_points", minimum=1000)
+        # Indices of the drawn points (None: all). `hover` and the bitmasks refer to them.
+        self.drawn: np.ndarray | None = None
+        if self.n_points > max_points:
+            self.drawn = density_subsample(self.points_2d, max_points, random_state)
+        self.n_total = self.n_points
+        self.subsampled = self.drawn is not None
+        shown = self.points_2d if self.drawn is None else self.points_2d[self.drawn]
+        self.coords = array_to_binary(shown, np.float32)
         self.colorings = list(self._colorings)
         self.color_by = self.colorings[0]
         self._on_color_by()  # unguarded: a bad colouring raises here, at construction
@@ -175,7 +199,8 @@ class LatentScatter(LatentScatterExport, SpurWidget):
             self.category_colors = []
         self.color_range = [float(v) for v in coding["range"]]
         self.color_kind = coding["kind"]
-        self.codes = array_to_binary(coding["codes"], np.uint8)
+        codes = coding["codes"] if self.drawn is None else coding["codes"][self.drawn]
+        self.codes = array_to_binary(codes, np.uint8)  # the drawn points only: M bytes
 
     @traitlets.validate("selection")
     def _validate_selection(self, proposal: dict[str, Any]) -> np.ndarray:
@@ -219,20 +244,25 @@ class LatentScatter(LatentScatterExport, SpurWidget):
                 self.lasso = []
             set_array_trait(self, "selection", selection)
             self.n_selected = len(selection)
-            if from_lasso:
+            if from_lasso and self.drawn is None:
                 self.selected_bits = b""  # the view computes the same selection from the polygon
             else:
                 mask = np.zeros(self.n_points, dtype=bool)
                 mask[selection] = True
+                if self.drawn is not None:
+                    mask = mask[self.drawn]
+                    self.selected_bits = b""  # always a change event: the view waits for these bits
                 self.selected_bits = np.packbits(mask, bitorder="little").tobytes()
         finally:
             self._from_lasso = False
 
     def _on_hover(self, _change: Any = None) -> None:
         i = self.hover
-        if not 0 <= i < self.n_points:
+        if not 0 <= i < (self.n_points if self.drawn is None else len(self.drawn)):
             self.hover_text, self.hover_image = "", b""
             return
+        if self.drawn is not None:
+            i = int(self.drawn[i])  # the view picks among the drawn points
         parts = [f"#{i}"]
         for name, values in self._colorings.items():
             value = values[i]

@@ -6,7 +6,7 @@
 const LC_PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f", "#bab0ac"];
 const LC_MARGIN = { left: 52, right: 14, top: 10, bottom: 42 };
 const LC_EDGE_PX = 6;
-const LC_COMMIT_MS = 60;
+const LC_COMMIT_MS = 60;  // keyboard nudges only: a drag commits once, on pointer release
 
 function lcNiceTicks(lo, hi, count) {
   const span = hi - lo || 1;
@@ -186,10 +186,20 @@ function lcRender({ model, el, guard }) {
     });
   }
 
-  const commit = swDebounce(() => { model.set("window", [s.win[0], s.win[1]]); model.save_changes(); }, LC_COMMIT_MS);
+  // The kernel recomputes the selection for every committed window (MIDExplorer: a whole
+  // re-clustering), so a drag commits once at release; while the pointer is down only the
+  // band and the approximate count update.
+  const sameAsLocal = () => { const w = model.get("window"); return w[0] === s.win[0] && w[1] === s.win[1]; };
+  const commitNow = () => {
+    commit.cancel();
+    if (sameAsLocal()) { s.approx = false; drawInfo(); return; }  // no change, so no reply will come
+    model.set("window", [s.win[0], s.win[1]]); model.save_changes();
+  };
+  const commit = swDebounce(commitNow, LC_COMMIT_MS);
   const setWindow = (lo, hi) => {
     s.win = lo <= hi ? [snap(lo), snap(hi)] : [snap(hi), snap(lo)];
-    s.approx = true; redraw(); commit();
+    s.approx = true; redraw();
+    if (!s.drag) commit();
   };
 
   function hitTest(py) {
@@ -219,7 +229,7 @@ function lcRender({ model, el, guard }) {
     else if (mode === "lo") setWindow(v, win[1]);
     else setWindow(start, v);
   });
-  const onUp = guard(() => { if (s.drag) { s.drag = null; commit.flush(); } });
+  const onUp = guard(() => { if (s.drag) { s.drag = null; commitNow(); } });
   const onKey = guard((ev) => {
     const d = (ev.shiftKey ? 10 : 1) * step() * 10, [lo, hi] = s.win;
     const moves = { ArrowUp: [d, d], ArrowDown: [-d, -d], ArrowRight: [-d, d], ArrowLeft: [d, -d] };
@@ -229,7 +239,6 @@ function lcRender({ model, el, guard }) {
     if (lo + a > hi + b) return;  // narrowing stops at an empty-width window
     setWindow(lo + a, hi + b);
   });
-  const sameAsLocal = () => { const w = model.get("window"); return w[0] === s.win[0] && w[1] === s.win[1]; };
   const onModelWindow = guard(() => {  // our own set echoes synchronously: ignore it
     if (sameAsLocal() || s.drag) return;
     s.win = [...model.get("window")]; s.approx = false; redraw();

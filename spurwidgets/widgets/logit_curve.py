@@ -4,7 +4,8 @@ The browser never receives the N logits. Python sorts them once and sends a per-
 envelope (min/max of each of <= 2048 rank columns, float32 binary) and per-column label
 counts, so the widget state stays under 64 KB for any N. The window (lo, hi) is one trait,
 synced both ways; `selection` (exact int64 indices, ascending) is computed in Python with
-`searchsorted` on the sorted logits whenever the window changes (the JS debounces drags).
+`searchsorted` on the sorted logits whenever the window changes. A drag sends one window,
+on pointer release (keyboard nudges are debounced); meanwhile the header shows "≈" counts.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import numpy as np
 import traitlets
 
+from ..compute.sorting import argsort_float32, smallest_abs_quantile
 from ..compute.validation import check_labels, check_logits, check_positive_int, check_window
 from ._base import SpurWidget, array_to_binary, css_source, esm_source, set_array_trait
 from .exports import LogitCurveExport
@@ -38,9 +40,12 @@ def sorted_envelope(sorted_values: np.ndarray, n_columns: int) -> tuple[np.ndarr
 def column_label_counts(sorted_codes: np.ndarray, edges: np.ndarray, n_codes: int) -> np.ndarray:
     """uint32 (n_columns, n_codes): how many samples of each label code fall in each column."""
     n_columns = len(edges) - 1
-    column_of_rank = np.repeat(np.arange(n_columns, dtype=np.int64), np.diff(edges))
-    flat = np.bincount(column_of_rank * n_codes + sorted_codes, minlength=n_columns * n_codes)
-    return flat.reshape(n_columns, n_codes).astype(np.uint32)
+    # One small bincount per column (<= 2048 calls) reads the uint8 codes once; an int64
+    # column id per rank (the obvious bincount) costs 8 bytes per sample and ~10x the time.
+    counts = np.empty((n_columns, n_codes), dtype=np.uint32)
+    for column in range(n_columns):
+        counts[column] = np.bincount(sorted_codes[edges[column] : edges[column + 1]], minlength=n_codes)
+    return counts
 
 
 class LogitCurve(LogitCurveExport, SpurWidget):
@@ -96,8 +101,8 @@ class LogitCurve(LogitCurveExport, SpurWidget):
         self.labels = None if labels is None else check_labels(labels, "labels", n=len(all_logits))
         self.class_index = class_index
         self.values = all_logits[:, class_index]
-        self.order = np.argsort(self.values, kind="stable")
-        self.sorted_values = self.values[self.order]
+        # One uint64 SIMD sort gives the stable order and the sorted values (1e7: ~1 s, not 8).
+        self.order, self.sorted_values = argsort_float32(self.values)
         self.height = check_positive_int(height, "height", minimum=80)
         self.y_label = f"logit (class {class_index})" if n_classes > 1 else "logit"
         self._set_curve_state(class_names)
@@ -112,7 +117,7 @@ class LogitCurve(LogitCurveExport, SpurWidget):
         return check_window(proposal["value"])
 
     def _default_window(self) -> tuple[float, float]:
-        q = float(np.quantile(np.abs(self.values), 0.15))
+        q = smallest_abs_quantile(self.sorted_values, 0.15)
         return (-q, q)
 
     def _set_curve_state(self, class_names: Any) -> None:
@@ -129,16 +134,18 @@ class LogitCurve(LogitCurveExport, SpurWidget):
             self._legend_classes = np.sort(by_freq[:MAX_LEGEND_CLASSES])
             n_codes = len(self._legend_classes) + (len(present) > MAX_LEGEND_CLASSES)
             # label -> legend position; labels outside the legend get the "other" code
-            self._code_of_label = np.full(len(counts), len(self._legend_classes), dtype=np.int64)
+            self._code_of_label = np.full(len(counts), len(self._legend_classes), dtype=np.uint8)
             self._code_of_label[self._legend_classes] = np.arange(len(self._legend_classes))
             names = [self._class_name(c, class_names) for c in self._legend_classes]
             self.label_names = names + (["other"] if n_codes > len(names) else [])
         n_columns = max(1, min(n, MAX_COLUMNS, STATE_BUDGET // (8 + 4 * n_codes)))
         envelope, edges = sorted_envelope(self.sorted_values, n_columns)
         self.envelope = array_to_binary(envelope)
+        self._sorted_codes = None
         if n_codes:
-            codes = self._label_codes(self.labels[self.order])
-            self.label_counts = array_to_binary(column_label_counts(codes, edges, n_codes))
+            # legend code of each rank (uint8): column counts now, exact window counts later
+            self._sorted_codes = self._label_codes(self.labels)[self.order]
+            self.label_counts = array_to_binary(column_label_counts(self._sorted_codes, edges, n_codes))
 
     @staticmethod
     def _class_name(label: int, class_names: Any) -> str:
@@ -169,8 +176,9 @@ class LogitCurve(LogitCurveExport, SpurWidget):
 
     def _on_window(self, _change: Any = None) -> None:
         selection = self.indices_in(self.window)
-        if self.labels is not None:
-            codes = self._label_codes(self.labels[selection])
+        if self._sorted_codes is not None:
+            start, stop = self.rank_range(self.window)  # the window is a contiguous rank range
+            codes = self._sorted_codes[start:stop]
             self.class_counts = np.bincount(codes, minlength=len(self.label_names)).tolist()
         self.count = len(selection)
         set_array_trait(self, "selection", selection)

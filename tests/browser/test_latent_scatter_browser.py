@@ -182,3 +182,22 @@ def test_browser_highlight_and_python_selection_agree_on_a_wavy_lasso(widget_pag
     assert 2_000 < len(w.selection) < 18_000
     assert dataset(wp, "nSelected") == str(len(w.selection))
     assert wp.errors == []
+
+
+def test_subsampled_view_says_so_and_shows_the_exact_selection_from_python(widget_page):
+    rng = np.random.default_rng(1)
+    points = np.vstack([rng.normal(size=(2970, 2)), rng.normal(scale=0.1, size=(30, 2)) + [6.0, 6.0]])
+    w = LatentScatter(points, color=(np.arange(3000) >= 2970).astype(int), max_points=1000)
+    wp = widget_page(w)
+    note = wp.page.locator(".sw-ls-note").inner_text()
+    assert "showing 1,000 of 3,000 points" in note and "density-aware" in note
+    drag_path(wp, [(-0.5, -0.5), (1.5, -0.5), (1.5, 1.5), (-0.5, 1.5), (-0.5, -0.4)])
+    assert dataset(wp, "nSelected") == "0"  # no polygon test in the page: it waits for Python
+    wp.sync()
+    exact = points_in_polygon(w.points_2d, w.lasso)
+    assert w.selection.tolist() == exact.tolist() and len(exact) > 200
+    assert dataset(wp, "nSelected") == str(len(exact))  # the exact count over all 3,000 points
+    assert wp.page.locator(".sw-ls-count").inner_text() == f"{len(exact):,} of 3,000 selected"
+    highlighted = wp.page.evaluate("() => { const b = window.__model.get('selected_bits'); return b.byteLength; }")
+    assert highlighted == 125  # one bit per drawn point
+    assert wp.errors == []

@@ -145,3 +145,36 @@ def test_screenshots_light_and_dark(widget_page, artifacts_dir):
         wp = widget_page(w, theme=theme)
         assert wp.screenshot(f"logit_curve_{theme}.png").stat().st_size > 5000
         assert wp.errors == []
+
+
+def test_drag_with_pauses_commits_one_window_on_release_and_shows_the_exact_count(curve_page):
+    w, wp, curve = curve_page
+    mouse = wp.page.mouse
+    mouse.move(curve.x, curve.y(0.0))
+    mouse.down()
+    for target in (3.0, 6.0, 10.0):
+        mouse.move(curve.x, curve.y(target), steps=4)
+        wp.page.wait_for_timeout(150)  # pauses longer than the old 60 ms commit debounce
+    assert [s for s in wp.saved() if "window" in s] == []  # nothing sent while the pointer is down
+    assert wp.page.locator(".sw-lc-count").inner_text().startswith("≈")
+    mouse.up()
+    windows = [s["window"] for s in wp.saved() if "window" in s]
+    assert len(windows) == 1
+    wp.sync()
+    lo, hi = w.window
+    assert (lo, hi) == tuple(windows[0]) and hi - lo == pytest.approx(5.0)
+    count = len(expected(lo, hi))
+    assert wp.page.locator(".sw-lc-count").inner_text() == f"{count} of 40 samples"
+    assert wp.errors == []
+
+
+def test_release_without_moving_clears_the_approximate_header(curve_page):
+    w, wp, curve = curve_page
+    mouse = wp.page.mouse
+    mouse.move(curve.x, curve.y(0.0))
+    mouse.down()
+    mouse.move(curve.x, curve.y(4.0), steps=3)
+    mouse.move(curve.x, curve.y(0.0), steps=3)  # back to where it started: same window
+    mouse.up()
+    assert [s for s in wp.saved() if "window" in s] == []
+    assert wp.page.locator(".sw-lc-count").inner_text() == "5 of 40 samples"
