@@ -187,6 +187,7 @@ def extract(
                     x = preprocess(x)
                 if transform is not None:
                     x = transform(x)
+                capture.value = None
                 out_logits = call_model(model, x.to(dtype), pixel_values)
                 act = capture.value
                 if act is None:
