@@ -31,7 +31,28 @@ def bare_loop(model, images, batch_size):
     return torch.cat(feats).numpy(), torch.cat(logits).numpy()
 
 
-def measure(name, model, images, batch_size, repeats):
+def bare_hf_loop(model, images, batch_size):
+    """The same for a transformers classifier: pixel_values=, ModelOutput.logits, hook on `classifier`."""
+    feats, logits = [], []
+    handle = model.classifier.register_forward_pre_hook(lambda m, inp: feats.append(inp[0]))
+    with torch.no_grad():
+        for start in range(0, len(images), batch_size):
+            x = torch.from_numpy(images[start : start + batch_size]).permute(0, 3, 1, 2).float().div_(255)
+            logits.append(model(pixel_values=x).logits)
+    handle.remove()
+    return torch.cat(feats).numpy(), torch.cat(logits).numpy()
+
+
+def small_hf_vit():
+    from transformers import ViTConfig, ViTForImageClassification
+
+    torch.manual_seed(0)
+    config = ViTConfig(image_size=32, patch_size=4, hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
+                       intermediate_size=128, num_labels=10)  # fmt: skip
+    return ViTForImageClassification(config)
+
+
+def measure(name, model, images, batch_size, repeats, bare_loop=bare_loop):
     model.eval()
     bare_times, ours_times = [], []
     bare_loop(model, images[:batch_size], batch_size)  # warm-up both paths
@@ -66,6 +87,14 @@ def main():
             rng.integers(0, 256, (n_big, 64, 64, 3), dtype=np.uint8),
             64,
             repeats,
+        ),
+        measure(
+            "HF ViT (tiny, random) 32x32",
+            small_hf_vit(),
+            rng.integers(0, 256, (n_big, 32, 32, 3), dtype=np.uint8),
+            64,
+            repeats,
+            bare_loop=bare_hf_loop,
         ),
     ]
     print(f"min throughput ratio extract/bare: {min(ratios):.3f}x (goal >= 0.95x)")

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .compute.heads import replace_head as replace_head
 from .compute.images import ImageSource
 from .compute.validation import check_labels, check_positive_int, resolve_device
 

@@ -37,6 +37,9 @@ worst = {name: sw.metrics.worst_group_accuracy(test.labels, predict(m, test), te
          for name, m in {"original": model, "refit": refitted}.items()}
 assert worst["refit"] > worst["original"], worst
 assert explorer.mid.window_.tolist() == mid.window_.tolist()  # the app starts from the same window
+assert type(refitted.fc) is torch.nn.Linear and vit_fs.head_name == "classifier"
+assert (vit_predictions == vit_head.predict(test_fs.features)).all()  # replace_head: model == head
+assert explorer.group_names == source.group_names
 """,
     "03_spuriosity_rankings.ipynb": """
 import json, os

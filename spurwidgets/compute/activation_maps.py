@@ -2,6 +2,10 @@
 
 * `activation_maps`: the feature's channel of a conv layer's output (for `SmallCNN`,
   layer "features" whose channels ARE the penultimate features), upsampled to the image.
+  For ViTs, the patch tokens of a (N, T, D) layer output on the patch grid: with the final
+  layernorm (HF ViT "vit.layernorm") channel i of every patch token is the same coordinate
+  as feature i of the CLS token the head reads. `map_layer(model)` names that layer for
+  the families it knows.
 * `gradient_maps`: |d feature / d input|, for models whose features are not a conv channel.
 * `feature_attack`: a few signed-gradient ascent steps on the input that amplify one feature.
 * `core_crops`: average the core features' maps, keep pixels >= 0.9 of the max, take the
@@ -21,6 +25,7 @@ from torch import nn
 
 from .extract import _Capture, eval_mode, extract, get_module, last_linear_name
 from .images import ImageSource
+from .model_io import pool_features, wants_pixel_values
 from .validation import check_fraction, check_positive_int, resolve_device
 
 
@@ -47,12 +52,45 @@ def _check_feature_indices(features: Any, n: int) -> list[int]:
     return [int(f) for f in feats]
 
 
+# Module names whose output channels are the head's input features (before pooling), by family.
+MAP_LAYERS = (
+    "features",  # spurwidgets SmallCNN
+    "layer4",  # torchvision ResNets
+    "vit.layernorm",  # HF ViT (patch tokens after the final layernorm)
+    "resnet.encoder",  # HF ResNet
+    "convnext.encoder",  # HF ConvNeXt (its layernorm follows the pooling)
+)
+
+
+def map_layer(model: nn.Module) -> str | None:
+    """The module whose spatial (or patch-token) output holds the features, for known families; else None."""
+    names = dict(model.named_modules())
+    return next((name for name in MAP_LAYERS if name in names), None)
+
+
 def activation_maps(
-    model: nn.Module, images: Any, features: int | Sequence[int], *, layer: str = "features", device: Any = "auto"
+    model: nn.Module,
+    images: Any,
+    features: int | Sequence[int],
+    *,
+    layer: str = "features",
+    device: Any = "auto",
+    processor: Any = None,
 ) -> np.ndarray:
-    """(N, H, W) maps in [0, 1]: mean over `features` of their channels of `layer`, upsampled."""
+    """(N, H, W) maps in [0, 1]: mean over `features` of their channels of `layer`, upsampled.
+
+    `layer` may give conv maps (N, K, h, w) or ViT-style tokens (N, T, D) (patch grid); `processor`
+    is passed to `extract` (e.g. the model's Hugging Face image processor).
+    """
     source = ImageSource(images)
-    fs = extract(model, source.float_images(np.arange(len(source))), layer=layer, return_maps=True, device=device)
+    fs = extract(
+        model,
+        source.float_images(np.arange(len(source))),
+        layer=layer,
+        return_maps=True,
+        device=device,
+        processor=processor,
+    )
     assert fs.maps is not None
     feats = _check_feature_indices(features, fs.maps.shape[1])
     height, width = source.uint8([0]).shape[1:3]
@@ -64,12 +102,12 @@ def _feature_value(model: nn.Module, x: torch.Tensor, feature: int, layer: str |
     target = get_module(model, layer if layer is not None else last_linear_name(model))
     capture = _Capture(target, use_input=layer is None)
     try:
-        model(x)
+        model(pixel_values=x) if wants_pixel_values(model) else model(x)
     finally:
         capture.handle.remove()
     act = capture.value
     assert act is not None
-    act = act.mean(dim=(2, 3)) if act.ndim == 4 else act.reshape(len(x), -1)
+    act = pool_features(act)
     _check_feature_indices(feature, act.shape[1])
     return act[:, feature]
 
@@ -189,14 +227,18 @@ def feature_visuals(
 ) -> dict[str, np.ndarray | None]:
     """What a feature card shows for some images: pictures, heatmap overlays, attacked pictures.
 
-    `layer` names a conv module whose channel `feature` is the feature (SmallCNN: "features");
-    `layer=None` uses input-gradient maps of the penultimate feature instead. Without a model
-    only the pictures are returned ("heatmaps" and "attacks" are None).
+    `layer` names a conv module whose channel `feature` is the feature (SmallCNN: "features"),
+    or a ViT-style token layer (HF ViT: "vit.layernorm"); "auto" picks `map_layer(model)`;
+    `layer=None` (or "auto" for an unknown family) uses input-gradient maps of the penultimate
+    feature instead. Without a model only the pictures are returned ("heatmaps" and "attacks"
+    are None).
     """
     source = ImageSource(images)
     pictures = source.uint8(np.arange(len(source)))
     if model is None:
         return {"pictures": pictures, "heatmaps": None, "attacks": None}
+    if layer == "auto":
+        layer = map_layer(model)
     floats = source.float_images(np.arange(len(source)))
     if layer is not None:
         heat = activation_maps(model, floats, feature, layer=layer, device=device)

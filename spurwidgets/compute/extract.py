@@ -13,6 +13,16 @@ import torch
 from torch import nn
 
 from .images import ImageSource
+from .model_io import (
+    Preprocess,
+    call_model,
+    capture_tensor,
+    check_model,
+    find_head,
+    pool_features,
+    token_grid,
+    wants_pixel_values,
+)
 from .validation import check_positive_int, resolve_device
 
 
@@ -20,31 +30,38 @@ from .validation import check_positive_int, resolve_device
 class FeatureSet:
     """What `extract` returns.
 
-    features: (N, D) float32, the input of the model's last `nn.Linear` or the (pooled)
-        output of `layer`.
+    features: (N, D) float32, the input of the model's classification head (see `find_head`)
+        or the (pooled) output of `layer`.
     logits: (N, C) float32 model outputs (C may be 1).
-    maps: (N, K, h, w) float32 spatial activations of `layer`, only with `return_maps=True`.
+    maps: (N, K, h, w) float32 spatial activations of `layer`, only with `return_maps=True`
+        (for ViT-style token outputs: the patch tokens on the patch grid).
     labels: (N,) int64 labels when the images carried them (ImageSet or (x, y) datasets).
+    head_name: module name of the classification head's nn.Linear (e.g. "fc", "classifier",
+        "classifier.1"), None when the model has no nn.Linear.
+    head_in, head_out: the head's input and output sizes (D and C when `layer` is None).
     """
 
     features: np.ndarray
     logits: np.ndarray
     maps: np.ndarray | None = None
     labels: np.ndarray | None = None
+    head_name: str | None = None
+    head_in: int | None = None
+    head_out: int | None = None
 
     def __len__(self) -> int:
         return len(self.features)
 
 
 def last_linear_name(model: nn.Module) -> str:
-    """Name of the last registered `nn.Linear` (the classification head in most models)."""
-    names = [name for name, module in model.named_modules() if isinstance(module, nn.Linear)]
-    if not names:
+    """Name of the classification head's `nn.Linear` (`fc`, `classifier`, `head`, else the last nn.Linear)."""
+    name = find_head(model)
+    if name is None:
         raise ValueError(
-            "model has no nn.Linear layer, so the default features (the input of the last nn.Linear) "
+            "model has no nn.Linear layer, so the default features (the input of the classification head) "
             "are undefined; pass layer='<module name>' to choose the feature layer"
         )
-    return names[-1]
+    return name
 
 
 def get_module(model: nn.Module, layer: str) -> nn.Module:
@@ -87,7 +104,7 @@ class _Capture:
         self.value = inputs[0]
 
     def _post(self, module: nn.Module, inputs: tuple, output: Any) -> None:
-        self.value = output[0] if isinstance(output, (tuple, list)) else output
+        self.value = capture_tensor(output)
 
 
 def _allocate(path: Path | None, shape: tuple[int, ...]) -> np.ndarray:
@@ -107,17 +124,31 @@ def extract(
     transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
     return_maps: bool = False,
     out: str | Path | None = None,
+    processor: Any = None,
 ) -> FeatureSet:
     """Run `model` over `images` and collect features and logits.
 
     Parameters
     ----------
-    model : any torch.nn.Module producing logits (N, C) or (N,).
-    images : uint8 (N, H, W, 3), float (N, 3, H, W) in [0, 1], ImageSet, Dataset or DataLoader.
-    layer : module name whose output becomes the features; default: the input of the last
-        nn.Linear. 4-D outputs are global-average-pooled into `features`.
-    transform : applied to each float batch on the device (e.g. torchvision Normalize).
-    return_maps : keep the un-pooled 4-D activations of `layer` in `FeatureSet.maps`.
+    model : any torch.nn.Module whose forward returns logits (N, C) or (N,) as a tensor, a
+        `ModelOutput`/dict with `logits`, or a tuple (first element). Hugging Face
+        `PreTrainedModel`s and models whose forward's first argument is `pixel_values` are called
+        as `model(pixel_values=x)`. The model is moved to `device` for the run and moved back
+        afterwards; inputs are cast to the dtype of its weights (float64, half, bfloat16 models
+        work; features and logits are returned as float32). Meta-device models are refused.
+    images : uint8 (N, H, W, 3), float (N, 3, H, W) in [0, 1], ImageSet, Dataset or DataLoader
+        (items/batches may be `{"pixel_values": x, "labels": y}` dicts of model-ready inputs).
+    layer : module name whose output becomes the features; default: the input of the
+        classification head (`fc`, `classifier`, `head`, else the last nn.Linear; named in
+        `FeatureSet.head_name`). 4-D outputs are global-average-pooled into `features`; 3-D token
+        outputs (N, T, D) give their first (CLS) token.
+    transform : applied to each float batch in [0, 1] on the device (e.g. torchvision Normalize).
+    processor : a Hugging Face image processor (e.g. `AutoImageProcessor.from_pretrained(...)`)
+        or any callable, applied per batch on the device to the uint8 (B, 3, H, W) images; its
+        output (`pixel_values`) goes to the model, so the model's own resizing and
+        normalisation are used. Runs before `transform`.
+    return_maps : keep the un-pooled activations of `layer` in `FeatureSet.maps`: 4-D conv maps,
+        or for ViT-style (N, T, D) token outputs the patch tokens as (N, D, h, w) grids.
     out : path of a `.npy` file; features are streamed into it as a memory map (N larger than RAM).
     """
     if not isinstance(model, nn.Module):
@@ -127,7 +158,12 @@ def extract(
     if return_maps and layer is None:
         raise ValueError("return_maps=True needs layer='<conv module name>' whose output is 4-D (N, K, h, w)")
     target = get_module(model, layer) if layer is not None else get_module(model, last_linear_name(model))
+    head_name = find_head(model)
+    head = get_module(model, head_name) if head_name is not None else None
     device = resolve_device(device)
+    dtype = check_model(model)
+    pixel_values = wants_pixel_values(model)
+    preprocess = Preprocess(processor) if processor is not None else None
     capture = _Capture(target, use_input=layer is None)
     n = len(source)
     features = logits = maps = None
@@ -140,17 +176,25 @@ def extract(
     start = 0
     try:
         with eval_mode(model, device), torch.inference_mode():
-            for x, y in source.batches(batch_size):
+            for x, y, ready in source.model_batches(batch_size):
                 x = x.to(device, non_blocking=True)
+                if ready and (preprocess is not None or transform is not None):
+                    raise ValueError(
+                        "images yields model-ready 'pixel_values', so processor=/transform= would be applied "
+                        "twice; expected images in [0, 1] or uint8 with processor=, or pixel_values without"
+                    )
+                if preprocess is not None:
+                    x = preprocess(x)
                 if transform is not None:
                     x = transform(x)
-                output = model(x)
-                output = output[0] if isinstance(output, (tuple, list)) else output
-                out_logits = output.reshape(len(x), -1)
+                capture.value = None
+                out_logits = call_model(model, x.to(dtype), pixel_values)
                 act = capture.value
                 if act is None:
-                    raise RuntimeError(f"the feature layer {layer or 'last nn.Linear'} was not called during forward")
-                feat = act.mean(dim=(2, 3)) if act.ndim == 4 else act.reshape(len(x), -1)
+                    raise RuntimeError(f"the feature layer {layer or head_name} was not called during forward")
+                if return_maps and act.ndim == 3:
+                    act = token_grid(act, model, tuple(x.shape[2:]))
+                feat = pool_features(act)
                 stop = start + len(x)
                 if features is None:
                     features = _allocate(Path(out) if out is not None else None, (n, feat.shape[1]))
@@ -179,7 +223,20 @@ def extract(
         raise ValueError(f"images yielded {start} images but reports length {n}")
     if not np.isfinite(logits).all():
         raise ValueError("the model produced NaN or infinite logits; check the model and the input scaling")
+    if not np.isfinite(features).all():
+        raise ValueError(
+            f"the model produced NaN or infinite features at {layer or head_name!r}; "
+            "check the model's weights and the input scaling"
+        )
     if isinstance(features, np.memmap):
         features.flush()
     label_array = np.concatenate(labels).astype(np.int64) if labels else source.labels
-    return FeatureSet(features=features, logits=logits, maps=maps, labels=label_array)
+    return FeatureSet(
+        features=features,
+        logits=logits,
+        maps=maps,
+        labels=label_array,
+        head_name=head_name,
+        head_in=getattr(head, "in_features", None),
+        head_out=getattr(head, "out_features", None),
+    )

@@ -1,6 +1,6 @@
 """Mislabel filters for the MID window (samples whose given label is probably wrong).
 
-Two built-ins, both usable as `MID(mislabel_filter=...)`:
+Three built-ins, all usable as `MID(mislabel_filter=...)`:
 - `confident_mislabels`: confident-learning style. Out-of-fold probabilities from a
   cross-validated linear probe (`refit_head`) on the features; a sample is flagged when the
   probability of its given label is below that class's average self-confidence and another
@@ -8,6 +8,10 @@ Two built-ins, both usable as `MID(mislabel_filter=...)`:
 - `ZeroShotFilter`: a CLIP-like image-text model from `transformers` that the user passes
   (with its processor) scores each window image against one prompt per class; a sample is
   flagged when the zero-shot prediction disagrees with its label with probability >= threshold.
+- `ITMFilter`: the paper's choice, BLIP image-text matching (`BlipForImageTextRetrieval` and
+  its `BlipProcessor`, passed by the user): each window image is matched against every class
+  prompt with the ITM head; the match probabilities, normalised over the classes, are the class
+  probabilities, and the same rule as `ZeroShotFilter` flags the sample.
 """
 
 from __future__ import annotations
@@ -91,13 +95,26 @@ class ZeroShotFilter:
         batch_size: int = 64,
         device: Any = "auto",
     ):
-        from .images import ImageSource
-
         for attr in ("get_image_features", "get_text_features"):
             if not hasattr(model, attr):
                 raise TypeError(
                     f"model must be a CLIP-like transformers model with {attr}(); got {type(model).__name__}"
                 )
+        self._init(model, processor, images, prompts, threshold=threshold, batch_size=batch_size, device=device)
+
+    def _init(
+        self,
+        model: Any,
+        processor: Any,
+        images: Any,
+        prompts: Sequence[str],
+        *,
+        threshold: float = 0.5,
+        batch_size: int = 64,
+        device: Any = "auto",
+    ) -> None:
+        from .images import ImageSource
+
         if isinstance(prompts, str) or len(prompts) < 2:
             raise ValueError(f"prompts must be a list of one text per class (at least 2); got {prompts!r}")
         self.model = model
@@ -127,17 +144,67 @@ class ZeroShotFilter:
             out.append(torch.softmax(scale * image_emb @ text_emb.T, dim=-1).cpu().numpy())
         return np.concatenate(out) if out else np.zeros((0, len(self.prompts)))
 
+    def class_proba(self, indices: np.ndarray) -> np.ndarray:
+        """(len(indices), n_prompts) class probabilities the filter judges the labels by."""
+        return self.zero_shot_proba(indices)
+
     def __call__(self, features: np.ndarray, labels: np.ndarray, window: np.ndarray) -> np.ndarray:
         if len(self.source) != len(labels):
             raise ValueError(
-                f"ZeroShotFilter images has {len(self.source)} entries but MID was fitted on {len(labels)} samples"
+                f"{type(self).__name__} images has {len(self.source)} entries but MID was fitted on {len(labels)} samples"
             )
         if labels.max() >= len(self.prompts):
             raise ValueError(f"prompts has {len(self.prompts)} texts but labels go up to class {labels.max()}")
-        proba = self.zero_shot_proba(np.asarray(window))
+        proba = self.class_proba(np.asarray(window))
         others = proba.copy()
         others[np.arange(len(window)), labels[window]] = 0.0
         return others.max(1) >= self.threshold
+
+
+class ITMFilter(ZeroShotFilter):
+    """Flag window samples whose label BLIP image-text matching disagrees with (the paper's filter).
+
+    model: a transformers `BlipForImageTextRetrieval` (anything called as
+        `model(pixel_values=, input_ids=, attention_mask=, use_itm_head=True)` returning
+        `itm_score` (B, 2) logits of no-match/match); processor: its `BlipProcessor`.
+    images, prompts, threshold, batch_size, device: as for `ZeroShotFilter`. Every window image
+    is scored against every prompt; the match probabilities, divided by their sum over the
+    prompts, are the class probabilities; a sample is flagged when some other class's reaches
+    `threshold`.
+    """
+
+    def __init__(self, model: Any, processor: Any, images: Any, prompts: Sequence[str], **kwargs: Any):
+        if not hasattr(model, "itm_head"):
+            raise TypeError(
+                f"model must be a BLIP image-text matching model (BlipForImageTextRetrieval); got {type(model).__name__}"
+            )
+        self._init(model, processor, images, prompts, **kwargs)
+
+    @torch.no_grad()
+    def match_proba(self, indices: np.ndarray) -> np.ndarray:
+        """(len(indices), n_prompts) probability that each image matches each prompt (ITM head)."""
+        device = resolve_device(self.device)
+        model = self.model.to(device).eval()
+        text = self.processor(text=self.prompts, return_tensors="pt", padding=True)
+        ids, mask = text["input_ids"].to(device), text["attention_mask"].to(device)
+        n_prompts, out = len(self.prompts), []
+        for start in range(0, len(indices), self.batch_size):
+            batch = self.source.uint8(indices[start : start + self.batch_size])
+            pixels = self.processor(images=list(batch), return_tensors="pt")["pixel_values"].to(device)
+            scores = model(
+                pixel_values=pixels.repeat_interleave(n_prompts, 0),
+                input_ids=ids.repeat(len(batch), 1),
+                attention_mask=mask.repeat(len(batch), 1),
+                use_itm_head=True,
+            )
+            scores = scores["itm_score"] if hasattr(scores, "keys") else scores[0]
+            match = torch.softmax(scores.float(), dim=-1)[:, 1].reshape(len(batch), n_prompts)
+            out.append(match.cpu().numpy())
+        return np.concatenate(out) if out else np.zeros((0, n_prompts))
+
+    def class_proba(self, indices: np.ndarray) -> np.ndarray:
+        match = self.match_proba(indices)
+        return match / np.maximum(match.sum(1, keepdims=True), 1e-12)
 
 
 def embedding_tensor(output: Any) -> torch.Tensor:

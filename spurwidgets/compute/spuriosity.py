@@ -43,8 +43,18 @@ def two_class_weight(head_weight: np.ndarray) -> np.ndarray:
 
 
 def _head_weight_array(head_weight: Any) -> np.ndarray:
+    if isinstance(head_weight, nn.Module) and not isinstance(head_weight, nn.Linear):
+        from .model_io import find_head  # a whole model: read its classification head
+
+        name = find_head(head_weight)
+        if name is None:
+            raise ValueError(
+                f"head_weight is a {type(head_weight).__name__} without an nn.Linear head; expected a (C, D) "
+                "weight, an nn.Linear or a model whose head extract() finds"
+            )
+        head_weight = head_weight.get_submodule(name)
     if isinstance(head_weight, nn.Linear):
-        head_weight = head_weight.weight
+        head_weight = head_weight.weight.detach().to("cpu", torch.float64)
     return check_matrix(head_weight, "head_weight", dtype=np.float64)
 
 
@@ -74,7 +84,11 @@ class SpuriosityRanker:
 
     # ------------------------------------------------------------------ fitting
     def fit(self, features: Any, labels: Any, head_weight: Any) -> SpuriosityRanker:
-        """Learn importance and per-class statistics; `head_weight` is (C, D), (1, D) or an nn.Linear."""
+        """Learn importance and per-class statistics.
+
+        `head_weight` is a (C, D) or (1, D) array, an nn.Linear, or the model itself (its
+        classification head, found as `extract` finds it: `fc`, `classifier`, `head`, last Linear).
+        """
         n_features = check_positive_int(self.n_features, "n_features")
         features = check_features(features)
         weight = two_class_weight(_head_weight_array(head_weight))
