@@ -76,11 +76,11 @@ class ImageFiles(Dataset):
         return len(self.paths)
 
     def __getitem__(self, index: int) -> Any:
-        with PILImage.open(self.paths[index]) as image:
-            image = image.convert("RGB")
-            if self.size is not None:
-                image = image.resize((self.size, self.size), PILImage.BILINEAR)
-            picture = np.array(image, dtype=np.uint8)  # writable: torch.from_numpy warns otherwise
+        with PILImage.open(self.paths[index]) as file:
+            image = file.convert("RGB")
+        if self.size is not None:
+            image = image.resize((self.size, self.size), PILImage.Resampling.BILINEAR)
+        picture = np.array(image, dtype=np.uint8)  # writable: torch.from_numpy warns otherwise
         return picture if self.labels is None else (picture, int(self.labels[index]))
 
 
