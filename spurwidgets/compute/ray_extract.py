@@ -50,8 +50,12 @@ class _ShardWorker:
     """Ray Data actor: holds the model and the image source, computes whole shards."""
 
     def __init__(self, refs: list, options: dict[str, Any], threads: int | None):
+        import warnings
+
         import ray
 
+        # Arrays from the object store are read-only views; extract only reads them.
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
         self.model = ray.get(refs[0])
         self.payload = ray.get(refs[1])
         self.options = options
