@@ -67,7 +67,9 @@ def ray_vs_local(n: int, batch_size: int) -> None:
     spurwidgets.extract(model, images[:batch_size], batch_size=batch_size, device="cpu")  # warm-up
     local, t_local = timed(lambda: spurwidgets.extract(model, images, batch_size=batch_size, device="cpu"))
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    _, t_init = timed(lambda: ray.init(num_cpus=2, include_dashboard=False) if not os.environ.get("RAY_ADDRESS") else ray.init())
+    _, t_init = timed(
+        lambda: ray.init(num_cpus=2, include_dashboard=False) if not os.environ.get("RAY_ADDRESS") else ray.init()
+    )
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "ray"
 
@@ -111,7 +113,9 @@ def rss_vs_n(n: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true", help="CI size: 4k images, RSS at 20k/40k")
+    parser.add_argument(
+        "--quick", action="store_true", help="CI size: 4k images, RSS at 20k/40k (full: 50k, RSS at 100k/200k)"
+    )
     parser.add_argument("--n", type=int, default=None)
     parser.add_argument("--skip-ray", action="store_true")
     args = parser.parse_args()
@@ -119,7 +123,7 @@ def main() -> None:
     if not args.skip_ray:
         ray_vs_local(n, batch_size=256)
     print("extract RSS vs N (flat = no per-image growth):")
-    rss_vs_n(20000 if args.quick else 200000)
+    rss_vs_n(20000 if args.quick else 100000)
 
 
 if __name__ == "__main__":

@@ -94,7 +94,9 @@ def test_ray_refuses_a_folder_of_another_model_unless_overwrite(tmp_path, images
     with pytest.raises(ValueError, match=r"holds features of another model .*pass overwrite=True"):
         spurwidgets.extract(tiny_mlp(1), images, backend="ray", out=out, batch_size=4)
     fs = spurwidgets.extract(tiny_mlp(1), images, backend="ray", out=out, batch_size=4, overwrite=True)
-    np.testing.assert_array_equal(fs.logits, spurwidgets.extract(tiny_mlp(1), images, batch_size=4, device="cpu").logits)
+    np.testing.assert_array_equal(
+        fs.logits, spurwidgets.extract(tiny_mlp(1), images, batch_size=4, device="cpu").logits
+    )
     reopened = spurwidgets.FeatureSet.open(out)
     assert isinstance(reopened.logits, np.memmap)
     np.testing.assert_array_equal(reopened.logits, fs.logits)
