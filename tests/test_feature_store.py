@@ -148,3 +148,41 @@ def test_import_spurwidgets_does_not_import_ray():
     code = "import sys, spurwidgets; spurwidgets.extract; print('ray' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+class FlakyImages(torch.utils.data.Dataset):
+    """22 images; while `broken`, reading image 13 raises (a crash in the middle of a run)."""
+
+    def __init__(self, images):
+        self.images, self.broken, self.reads = images, True, []
+
+    def __len__(self):
+        return len(self.images)
+
+    def __getitem__(self, i):
+        if self.broken and i == 13:
+            raise OSError("disk hiccup")
+        self.reads.append(i)
+        return self.images[i], i % 2
+
+
+def test_interrupted_run_resumes_from_the_finished_shards(tmp_path, images):
+    data, out = FlakyImages(images), tmp_path / "run"
+    with pytest.raises(OSError, match="disk hiccup"):
+        spurwidgets.extract(tiny_mlp(), data, out=out, batch_size=4, shard_size=4, device="cpu")
+    assert sorted(shard_mtimes(out)) == ["000000.npz", "000001.npz", "000002.npz"]
+    with pytest.raises(ValueError, match="unfinished extraction"):
+        spurwidgets.FeatureSet.open(out)
+    data.broken, data.reads = False, []
+    fs = spurwidgets.extract(tiny_mlp(), data, out=out, batch_size=4, shard_size=4, device="cpu")
+    # only the missing shards' images were read (plus items 0, 11 and 21 that identify the dataset)
+    assert sorted(set(data.reads)) == [0, 11, *range(12, 22)]
+    want = spurwidgets.extract(tiny_mlp(), images, batch_size=4, device="cpu")
+    np.testing.assert_array_equal(fs.features, want.features)
+    assert spurwidgets.FeatureSet.open(out).labels.tolist() == [i % 2 for i in range(22)]
+
+
+def test_imageset_labels_are_kept_in_a_folder_result(tmp_path, images):
+    imageset = spurwidgets.datasets.ImageSet(images, np.arange(22) % 4)
+    fs = spurwidgets.extract(tiny_mlp(), imageset, out=tmp_path / "r", batch_size=4, device="cpu")
+    assert fs.labels.tolist() == (np.arange(22) % 4).tolist()
