@@ -34,6 +34,7 @@ FORMAT = "spurwidgets.features"
 VERSION = 1
 MANIFEST = "manifest.json"
 ARRAYS = ("features", "logits", "labels")
+FULL_HASH_BYTES = 256 * 2**20
 
 ShardResult = dict[str, np.ndarray | None]
 Computer = Callable[[list[tuple[int, int, int]]], Iterator[tuple[int, ShardResult]]]
@@ -55,12 +56,17 @@ def model_fingerprint(model: nn.Module) -> str:
 
 
 def inputs_fingerprint(payload: Any, labels: np.ndarray | None) -> str:
-    """Identity of the images: every byte of an array; paths for files; class, length and 3 items for a Dataset."""
+    """Identity of the images: every byte of an array (up to 256 MB, else 4096 evenly spaced rows);
+    the paths of an `ImageFiles`; the class, length and 3 items of another Dataset."""
     h = hashlib.sha256(type(payload).__qualname__.encode())
-    if isinstance(payload, np.ndarray):
-        payload = torch.from_numpy(np.ascontiguousarray(payload))
-    if isinstance(payload, torch.Tensor):
-        _update_with_tensor(h, payload)
+    if isinstance(payload, (np.ndarray, torch.Tensor)):
+        rows = payload
+        if payload.nbytes > FULL_HASH_BYTES:  # e.g. a 180 GB memmap: 4096 evenly spaced rows, not every byte
+            rows = payload[np.linspace(0, len(payload) - 1, 4096).astype(np.int64)]
+            h.update(f"{tuple(payload.shape)}".encode())
+        if isinstance(rows, np.ndarray):
+            rows = torch.from_numpy(np.ascontiguousarray(rows))
+        _update_with_tensor(h, rows)
     elif hasattr(payload, "paths"):
         h.update("\n".join(payload.paths).encode())
         h.update(str(getattr(payload, "size", None)).encode())
