@@ -186,3 +186,9 @@ def test_imageset_labels_are_kept_in_a_folder_result(tmp_path, images):
     imageset = spurwidgets.datasets.ImageSet(images, np.arange(22) % 4)
     fs = spurwidgets.extract(tiny_mlp(), imageset, out=tmp_path / "r", batch_size=4, device="cpu")
     assert fs.labels.tolist() == (np.arange(22) % 4).tolist()
+
+
+def test_ray_backend_without_ray_says_how_to_install(monkeypatch, tmp_path, images):
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now raises ImportError
+    with pytest.raises(ImportError, match=r"backend='ray' needs Ray: pip install 'spurwidgets\[ray\]'"):
+        spurwidgets.extract(tiny_mlp(), images, backend="ray", out=tmp_path / "r", batch_size=4)
