@@ -140,7 +140,7 @@ def extract(
         written to a temporary name and renamed on success. Any other path is a result folder:
         shard files + manifest, resumable, reopened with `FeatureSet.open` (see feature_store).
     backend : "local" (this process) or "ray" (a Ray Data actor pool; needs `out=folder`).
-    concurrency : number of Ray actors (default: one per GPU, else one per CPU).
+    concurrency : number of Ray actors (default and maximum with GPUs: one per GPU; else one per CPU).
     shard_size : rows per shard file (a multiple of batch_size; default from N and the workers).
     overwrite : replace a result folder made by another model or other images instead of refusing.
     """

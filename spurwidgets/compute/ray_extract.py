@@ -95,6 +95,7 @@ def compute_on_ray(model: nn.Module, payload: Any, options: dict[str, Any], conc
         gpus = int(resources.get("GPU", 0))
         cpus = max(1, int(resources.get("CPU", 1)))
         actors = concurrency if concurrency is not None else (gpus or cpus)
+        actors = min(actors, gpus) if gpus else actors  # one whole GPU per actor: more would wait forever
         per_actor = {"num_gpus": 1, "num_cpus": 1} if gpus else {"num_cpus": max(1, cpus // actors)}
         threads = None if gpus else int(per_actor["num_cpus"])
         DataContext.get_current().enable_progress_bars = False
