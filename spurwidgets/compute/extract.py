@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..datasets.files import as_image_input
 from .images import ImageSource
 from .model_io import (
     Preprocess,
@@ -51,6 +53,13 @@ class FeatureSet:
 
     def __len__(self) -> int:
         return len(self.features)
+
+    @classmethod
+    def open(cls, folder: str | Path) -> FeatureSet:
+        """Reopen an `extract(..., out=folder)` result: features, logits (and labels) memory-mapped read-only."""
+        from .feature_store import open_feature_set
+
+        return open_feature_set(folder)
 
 
 def last_linear_name(model: nn.Module) -> str:
@@ -110,7 +119,12 @@ class _Capture:
 def _allocate(path: Path | None, shape: tuple[int, ...]) -> np.ndarray:
     if path is None:
         return np.empty(shape, dtype=np.float32)
-    return np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=shape)
+    return np.lib.format.open_memmap(_partial(path), mode="w+", dtype=np.float32, shape=shape)
+
+
+def _partial(path: Path) -> Path:
+    """Where `out=path` is written until the run succeeds (then renamed over `path`)."""
+    return path.with_name(f".{path.name}.partial")
 
 
 def extract(
@@ -125,6 +139,10 @@ def extract(
     return_maps: bool = False,
     out: str | Path | None = None,
     processor: Any = None,
+    backend: str = "local",
+    concurrency: int | None = None,
+    shard_size: int | None = None,
+    overwrite: bool = False,
 ) -> FeatureSet:
     """Run `model` over `images` and collect features and logits.
 
@@ -149,11 +167,32 @@ def extract(
         normalisation are used. Runs before `transform`.
     return_maps : keep the un-pooled activations of `layer` in `FeatureSet.maps`: 4-D conv maps,
         or for ViT-style (N, T, D) token outputs the patch tokens as (N, D, h, w) grids.
-    out : path of a `.npy` file; features are streamed into it as a memory map (N larger than RAM).
+    out : path of a `.npy` file: features are streamed into it as a memory map (N larger than RAM),
+        written to a temporary name and renamed on success. Any other path is a result folder:
+        shard files + manifest, resumable, reopened with `FeatureSet.open` (see feature_store).
+    backend : "local" (this process) or "ray" (a Ray Data actor pool; needs `out=folder`).
+    concurrency : number of Ray actors (default and maximum with GPUs: one per GPU; else one per CPU).
+    shard_size : rows per shard file (a multiple of batch_size; default from N and the workers).
+    overwrite : replace a result folder made by another model or other images instead of refusing.
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
     batch_size = check_positive_int(batch_size, "batch_size")
+    images = as_image_input(images)
+    if backend not in ("local", "ray"):
+        raise ValueError(f"backend must be 'local' or 'ray'; got {backend!r}")
+    if backend == "ray" or (out is not None and Path(out).suffix != ".npy"):
+        if out is None or return_maps:
+            raise ValueError("backend='ray' needs out=<folder> for its shard files and cannot return_maps")
+        from .ray_extract import extract_to_folder
+
+        options = {
+            "layer": layer, "batch_size": batch_size, "device": device, "transform": transform, "processor": processor,
+        }  # fmt: skip
+        return extract_to_folder(
+            model, images, out=out, backend=backend, options=options, progress=progress,
+            concurrency=concurrency, shard_size=shard_size, overwrite=overwrite,
+        )  # fmt: skip
     source = ImageSource(images)
     if return_maps and layer is None:
         raise ValueError("return_maps=True needs layer='<conv module name>' whose output is 4-D (N, K, h, w)")
@@ -166,8 +205,7 @@ def extract(
     preprocess = Preprocess(processor) if processor is not None else None
     capture = _Capture(target, use_input=layer is None)
     n = len(source)
-    features = logits = maps = None
-    labels: list[np.ndarray] = []
+    features = logits = maps = labels = None
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -210,27 +248,34 @@ def extract(
                 if maps is not None:
                     maps[start:stop] = act.float().cpu().numpy()
                 if y is not None:
-                    labels.append(y.cpu().numpy())
+                    if labels is None:
+                        labels = np.zeros(n, dtype=np.int64)  # preallocated: RSS stays flat in N
+                    labels[start:stop] = y.cpu().numpy()
                 start = stop
                 if bar is not None:
                     bar.update(len(x))
+        assert features is not None and logits is not None
+        if start != n:
+            raise ValueError(f"images yielded {start} images but reports length {n}")
+        if not np.isfinite(logits).all():
+            raise ValueError("the model produced NaN or infinite logits; check the model and the input scaling")
+        if not all(np.isfinite(features[i : i + 65536]).all() for i in range(0, n, 65536)):
+            raise ValueError(
+                f"the model produced NaN or infinite features at {layer or head_name!r}; "
+                "check the model's weights and the input scaling"
+            )
+        if isinstance(features, np.memmap):
+            features.flush()
+            del features
+            os.replace(_partial(Path(out)), Path(out))  # type: ignore[arg-type]
+            features = np.load(Path(out), mmap_mode="r+")  # type: ignore[arg-type]
     finally:
         capture.handle.remove()
         if bar is not None:
             bar.close()
-    assert features is not None and logits is not None
-    if start != n:
-        raise ValueError(f"images yielded {start} images but reports length {n}")
-    if not np.isfinite(logits).all():
-        raise ValueError("the model produced NaN or infinite logits; check the model and the input scaling")
-    if not np.isfinite(features).all():
-        raise ValueError(
-            f"the model produced NaN or infinite features at {layer or head_name!r}; "
-            "check the model's weights and the input scaling"
-        )
-    if isinstance(features, np.memmap):
-        features.flush()
-    label_array = np.concatenate(labels).astype(np.int64) if labels else source.labels
+        if out is not None:
+            _partial(Path(out)).unlink(missing_ok=True)  # a failed run leaves an existing `out` untouched
+    label_array = labels if labels is not None else source.labels
     return FeatureSet(
         features=features,
         logits=logits,
