@@ -37,6 +37,7 @@ from .validation import (
     check_is_fitted,
     check_logits,
     check_matrix,
+    check_number,
     check_positive_int,
     check_random_state,
     check_vector,
@@ -155,6 +156,27 @@ def cluster_merged(
     return labels, centres, classes.astype(np.int64)
 
 
+def _check_loader_order(probes: Any) -> None:
+    """The model, the VAE fit and the encoding each read `probes`: a DataLoader must give the
+    same probes in the same order every time, or probs_[i] and latent_[i] describe different probes."""
+    from torch.utils.data import BatchSampler, DataLoader, SequentialSampler
+
+    if not isinstance(probes, DataLoader):
+        return
+    batches = probes.batch_sampler
+    sampler = (
+        batches.sampler if isinstance(batches, BatchSampler) else batches if batches is not None else probes.sampler
+    )
+    if not isinstance(sampler, SequentialSampler):
+        raise ValueError(
+            f"probes is a DataLoader with sampler {type(sampler).__name__} (e.g. shuffle=True): it is read "
+            "several times (model, VAE, encoding) and probs_[i] / latent_[i] would describe different probes; "
+            "pass DataLoader(..., shuffle=False) or the Dataset itself"
+        )
+    if probes.drop_last:
+        raise ValueError("probes is a DataLoader with drop_last=True, which skips probes; pass drop_last=False")
+
+
 class ProbeClusters:
     """The clustered-random-probes pipeline (scikit-learn style).
 
@@ -204,9 +226,7 @@ class ProbeClusters:
             raise ValueError(f"variant must be one of {VARIANTS}; got {self.variant!r}")
         k, power = _DEFAULTS[self.variant]
         k = k if self.clusters_per_class is None else check_positive_int(self.clusters_per_class, "clusters_per_class")
-        power = power if self.power is None else float(self.power)
-        if not np.isfinite(power) or power <= 0:
-            raise ValueError(f"power must be a positive number; got {self.power!r}")
+        power = power if self.power is None else check_number(self.power, "power", low=0.0, inclusive=False)
         return k, power
 
     def fit(self, model: Any, probes: Any, *, probs: Any = None) -> ProbeClusters:
@@ -217,6 +237,7 @@ class ProbeClusters:
         from .vae import VAE
 
         clusters_per_class, power = self._check_params()
+        _check_loader_order(probes)
         n = len(ImageSource(probes, name="probes"))
         features: np.ndarray | None = None
         logits: np.ndarray | None = None

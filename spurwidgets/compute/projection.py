@@ -30,6 +30,8 @@ def project_2d(points: Any, method: str = "pca", *, random_state: int | None = 0
         return np.hstack([points, np.zeros_like(points)]).astype(np.float32), ["dim 1", ""]
     if d == 2:
         return points.astype(np.float32), ["dim 1", "dim 2"]
+    if n < 2:
+        raise ValueError(f"points must hold at least 2 points to project {d}-D points to 2-D; got {n}")
     if method == "umap":
         if n < 4:  # UMAP's spectral layout needs more points than components + 1
             raise ValueError(f"projection='umap' needs at least 4 points; got {n} (use projection='pca')")
