@@ -70,3 +70,64 @@ def test_average_cluster_probability_is_a_probability(n, n_clusters, seed):
     clusters = rng.integers(0, n_clusters, size=n)
     value = metrics.average_cluster_probability(probs, clusters, rng.integers(0, 3, size=n_clusters))
     assert 0.0 <= value <= 1.0
+
+
+def test_average_cluster_probability_averages_over_clusters_not_items():
+    # cluster 0: three items of class 0 with p = 1.0, 1.0, 0.7 -> mean 0.9
+    # cluster 1: one item of class 1 with p = 0.3               -> mean 0.3
+    # over clusters: (0.9 + 0.3) / 2 = 0.6; over items it would be (1 + 1 + 0.7 + 0.3) / 4 = 0.75
+    probs = np.array([[1.0, 0.0], [1.0, 0.0], [0.7, 0.3], [0.7, 0.3]])
+    assert metrics.average_cluster_probability(probs, [0, 0, 0, 1], [0, 1]) == pytest.approx(0.6)
+
+
+def test_average_cluster_probability_skips_empty_clusters():
+    probs = np.array([[0.2, 0.8], [0.4, 0.6]])
+    # cluster 1 (class 0) is empty and must not count as 0: mean over cluster 0 and 2 only
+    assert metrics.average_cluster_probability(probs, [0, 2], [1, 0, 0]) == pytest.approx((0.8 + 0.4) / 2)
+
+
+def test_average_cluster_probability_needs_a_class_per_cluster():
+    with pytest.raises(ValueError, match="cluster_classes has 1 entries but cluster_labels go up to 1"):
+        metrics.average_cluster_probability(np.eye(2), [0, 1], [0])
+    with pytest.raises(ValueError, match="probs must be probabilities"):
+        metrics.average_cluster_probability(-np.eye(2), [0, 1], [0, 1])
+
+
+def test_report_counts_rows_names_groups_and_marks_only_the_worst():
+    table = metrics.report([0, 0, 1, 1, 1, 2], [0, 1, 1, 1, 0, 2], [0, 0, 1, 1, 1, 2], group_names=["a", "b"])
+    assert table.index.tolist() == ["a", "b", "2", "overall"]  # unnamed group 2 keeps its number
+    assert table["n"].tolist() == [2, 3, 1, 6]
+    assert table["accuracy"].tolist() == pytest.approx([0.5, 2 / 3, 1.0, 4 / 6])
+    assert table["worst"].tolist() == [True, False, False, False]
+
+
+def test_group_accuracy_brute_force_against_a_loop():
+    rng = np.random.default_rng(1)
+    y, p, g = rng.integers(0, 3, 50), rng.integers(0, 3, 50), rng.integers(0, 4, 50)
+    expected = {}
+    for group in sorted(set(g.tolist())):
+        members = [i for i in range(50) if g[i] == group]
+        expected[group] = sum(y[i] == p[i] for i in members) / len(members)
+    assert metrics.group_accuracy(y, p, g) == pytest.approx(expected)
+
+
+def test_spurious_gap_uses_exactly_k_items_at_each_end():
+    # class 0 sorted by spuriosity: correct = [0, 1, 1, 1, 0, 1] (lowest first)
+    correct = np.array([0, 1, 1, 1, 0, 1])
+    spuriosity = np.arange(6.0)
+    labels = np.zeros(6, dtype=int)
+    assert metrics.spurious_gap(correct, spuriosity, labels, k=1) == {0: 1.0}
+    assert metrics.spurious_gap(correct, spuriosity, labels, k=2) == {0: pytest.approx(0.5 - 0.5)}
+    assert metrics.spurious_gap(correct, spuriosity, labels, k=3) == {0: pytest.approx(2 / 3 - 2 / 3)}
+    assert metrics.spurious_gap(correct, spuriosity, labels, k=6) == {0: 0.0}
+    assert metrics.spurious_gap(correct[::-1].copy(), spuriosity, labels, k=1) == {0: -1.0}
+
+
+def test_ranked_within_class_orders_each_class_by_spuriosity_stably():
+    correct, ranked = metrics.ranked_within_class(
+        [1, 0, 1, 0, 1], [2.0, 1.0, 1.0, 5.0, 0.0], [0, 0, 0, 1, 1], minimum=2, name="k"
+    )
+    assert correct.dtype == bool and correct.tolist() == [True, False, True, False, True]
+    assert ranked[0].tolist() == [1, 2, 0] and ranked[1].tolist() == [4, 3]
+    with pytest.raises(ValueError, match="n=3 is larger than the 2 items of class 1; pass a smaller n"):
+        metrics.ranked_within_class([1, 0, 1, 0, 1], [0.0] * 5, [0, 0, 0, 1, 1], minimum=3, name="n")
