@@ -69,7 +69,7 @@ class AnnotationStore:
     # ------------------------------------------------------------------ validation
     def _check(self, cls: Any, feature: Any, label: Any = "core") -> tuple[int, int]:
         cls, feature = check_index(cls, "class", self.n_classes), check_index(feature, "feature", self.n_features)
-        if label not in LABELS:
+        if not isinstance(label, str) or label not in LABELS:
             raise ValueError(f"label must be one of {list(LABELS)}; got {label!r}")
         return cls, feature
 

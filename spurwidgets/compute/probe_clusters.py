@@ -40,6 +40,7 @@ from .validation import (
     check_number,
     check_positive_int,
     check_random_state,
+    check_same_length,
     check_vector,
 )
 
@@ -115,7 +116,8 @@ def cluster_by_class(
     Returns (labels (N,), centres (C * clusters_per_class, D), cluster_classes (C * clusters_per_class,)).
     """
     points = check_matrix(points, "points", dtype=np.float64)
-    probs = check_probabilities(probs, n=len(points))
+    probs = check_probabilities(probs)
+    check_same_length(points=points, probs=probs)
     clusters_per_class = check_positive_int(clusters_per_class, "clusters_per_class")
     rng = check_random_state(random_state)
     centres, classes = [], []
@@ -144,7 +146,8 @@ def cluster_merged(
     number of classes that own at least one cluster.
     """
     points = check_matrix(points, "points", dtype=np.float64)
-    probs = check_probabilities(probs, n=len(points))
+    probs = check_probabilities(probs)
+    check_same_length(points=points, probs=probs)
     clusters_per_class = check_positive_int(clusters_per_class, "clusters_per_class")
     k = min(probs.shape[1] * clusters_per_class, len(points))
     km = weighted_kmeans(points, np.ones(len(points)), n_clusters=k, random_state=random_state)
@@ -222,7 +225,7 @@ class ProbeClusters:
 
     def _check_params(self) -> tuple[int, float]:
         check_positive_int(self.latent_dim, "latent_dim")
-        if self.variant not in VARIANTS:
+        if not isinstance(self.variant, str) or self.variant not in VARIANTS:
             raise ValueError(f"variant must be one of {VARIANTS}; got {self.variant!r}")
         k, power = _DEFAULTS[self.variant]
         k = k if self.clusters_per_class is None else check_positive_int(self.clusters_per_class, "clusters_per_class")

@@ -23,7 +23,7 @@ def project_2d(points: Any, method: str = "pca", *, random_state: int | None = 0
     pictures) or UMAP (umap-learn, seeded by `random_state`).
     """
     points = check_matrix(points, "points", dtype=np.float64)
-    if method not in PROJECTIONS:
+    if not isinstance(method, str) or method not in PROJECTIONS:
         raise ValueError(f"projection must be one of {PROJECTIONS}; got {method!r}")
     n, d = points.shape
     if d == 1:

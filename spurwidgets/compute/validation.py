@@ -27,7 +27,10 @@ def to_numpy(value: Any, name: str) -> np.ndarray:
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # torch.Tensor without importing torch
         return value.detach().cpu().numpy()
     if isinstance(value, (list, tuple)) or (np.isscalar(value) and not isinstance(value, (str, bytes))):
-        return np.asarray(value)
+        try:
+            return np.asarray(value)
+        except ValueError:  # ragged nested lists
+            raise ValueError(f"{name} must be a rectangular array; got nested lists of different lengths") from None
     raise TypeError(f"{name} must be an array-like (numpy array, torch tensor or list); got {_describe(value)}")
 
 
@@ -229,6 +232,8 @@ def check_random_state(random_state: Any) -> np.random.Generator:
     if isinstance(random_state, np.random.Generator):
         return random_state
     if random_state is None or (isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool)):
+        if random_state is not None and random_state < 0:
+            raise ValueError(f"random_state must be a non-negative int, None or numpy Generator; got {random_state}")
         return np.random.default_rng(random_state)
     raise TypeError(f"random_state must be an int, None or numpy Generator; got {random_state!r}")
 
