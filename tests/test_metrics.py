@@ -131,3 +131,23 @@ def test_ranked_within_class_orders_each_class_by_spuriosity_stably():
     assert ranked[0].tolist() == [1, 2, 0] and ranked[1].tolist() == [4, 3]
     with pytest.raises(ValueError, match="n=3 is larger than the 2 items of class 1; pass a smaller n"):
         metrics.ranked_within_class([1, 0, 1, 0, 1], [0.0] * 5, [0, 0, 0, 1, 1], minimum=3, name="n")
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: metrics.group_accuracy([0.5, 1], [0, 1], [0, 1]), "y_true"),
+        (lambda: metrics.group_accuracy([0, 1], [0.5, 1], [0, 1]), "y_pred"),
+        (lambda: metrics.group_accuracy([0, 1], [0, 1], [0.5, 1]), "groups"),
+        (lambda: metrics.spurious_gap(["a", "b"], [0.0, 1.0], [0, 0], k=1), "correct"),
+        (lambda: metrics.spurious_gap([1, 0], [0.0, np.nan], [0, 0], k=1), "spuriosity"),
+        (lambda: metrics.spurious_gap([1, 0], [0.0, 1.0], [0, -1], k=1), "labels"),
+        (lambda: metrics.spurious_gap([1, 0], [0.0, 1.0], [0, 0], k=0), "k"),
+        (lambda: metrics.average_cluster_probability([[np.nan, 1.0]], [0], [0]), "probs"),
+        (lambda: metrics.average_cluster_probability([[0.0, 1.0]], [0.5], [0]), "cluster_labels"),
+    ],
+)
+def test_every_metric_argument_is_named_in_its_error(call, name):
+    with pytest.raises((ValueError, TypeError)) as info:
+        call()
+    assert str(info.value).startswith(name + " ") or f"{name}=" in str(info.value)

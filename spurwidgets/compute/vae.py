@@ -72,7 +72,7 @@ class VAE:
     batch_size, lr : Adam mini-batch size and learning rate.
     beta : weight of the KL term (1 = the standard ELBO).
     width : channels of the first convolution (the second has twice as many).
-    image_size : images are resized to this square side before encoding.
+    image_size : images are resized to this square side before encoding (a multiple of 4).
     validation_fraction : share of the images held out for early stopping (0 disables it,
         and early stopping then watches the training loss).
     patience : epochs without validation improvement before stopping.
