@@ -16,7 +16,7 @@ PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 [ -x "$PYTHON" ] || PYTHON="$(command -v python)"
 
 declare -A TESTS=(
-  [spurwidgets/metrics.py]="tests/test_metrics.py"
+  [spurwidgets/metrics.py]="tests/test_metrics.py tests/test_bad_inputs.py"
   [spurwidgets/compute/validation.py]="tests/test_validation.py tests/test_reliability_errors.py"
   [spurwidgets/compute/annotations.py]="tests/test_annotations.py tests/test_annotations_concurrency.py"
   [spurwidgets/compute/window_clusters.py]="tests/test_mid.py tests/test_mid_refit_groups.py"
@@ -41,7 +41,7 @@ SCRATCH="$(mktemp -d /tmp/spur-mutation.XXXXXX)"
 echo "scratch copy: $SCRATCH"
 (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf -) | tar -xf - -C "$SCRATCH"
 cd "$SCRATCH"
-export PYTHONPATH="$SCRATCH" OMP_NUM_THREADS=1 MPLBACKEND=Agg
+export PYTHONPATH="$SCRATCH" OMP_NUM_THREADS=1 MPLBACKEND=Agg HYPOTHESIS_PROFILE=mutation
 total_killed=0
 total_all=0
 for module in "${MODULES[@]}"; do
