@@ -18,7 +18,6 @@ File format (version 1)::
 from __future__ import annotations
 
 import errno
-import fcntl
 import glob
 import json
 import os
@@ -32,6 +31,11 @@ from pathlib import Path
 from typing import Any
 
 from .validation import check_index, check_positive_int
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no flock; writes stay atomic but are not merged
+    fcntl = None  # type: ignore[assignment]
 
 LABELS = ("core", "spurious")
 VERSION = 1
@@ -238,7 +242,8 @@ def _locked(target: Path, shown: Path) -> Iterator[None]:
     except OSError as exc:
         raise _write_error(shown, lock, exc) from exc
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
         os.close(fd)  # closing releases the lock
