@@ -209,3 +209,23 @@ def test_logit_curve(argument, bad):
 
     args = {"logits": LOGITS, "labels": LABELS, "window": None, "class_index": 0, argument: bad}
     _expect_clear(lambda: LogitCurve(**args), argument)
+
+
+@FAST
+@given(bad=BAD, which=st.sampled_from(["points", "color", "color_ranges", "thumbnail_size", "height"]))
+def test_latent_scatter(bad, which):
+    from spurwidgets.widgets.latent_scatter import LatentScatter
+
+    args = {"points": FEATURES, "color": LABELS, "color_ranges": None, "thumbnail_size": 96, "height": 420}
+    args[which] = {"color": bad} if which == "color_ranges" else bad
+    _expect_clear(lambda: LatentScatter(**args), which)
+
+
+@FAST
+@given(bad=BAD, which=st.sampled_from(["images", "indices", "labels", "scores", "columns", "page_size"]))
+def test_image_gallery(bad, which):
+    from spurwidgets.widgets.image_gallery import ImageGallery
+
+    args = {"images": np.zeros((N, 4, 4, 3), np.uint8), "indices": None, "labels": None, "scores": None}
+    args.update({"columns": 4, "page_size": 8, which: bad})
+    _expect_clear(lambda: ImageGallery(**args), which)
