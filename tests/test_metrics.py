@@ -151,3 +151,7 @@ def test_every_metric_argument_is_named_in_its_error(call, name):
     with pytest.raises((ValueError, TypeError)) as info:
         call()
     assert str(info.value).startswith(name + " ") or f"{name}=" in str(info.value)
+
+
+def test_group_ids_may_be_large_since_they_are_only_compared():
+    assert metrics.group_accuracy([0, 1, 1], [0, 1, 0], [10**9, 7, 7]) == {7: 0.5, 10**9: 1.0}
