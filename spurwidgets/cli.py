@@ -42,7 +42,7 @@ class CopyReport:
         for names, what in [
             (self.copied, "copied"),
             (self.unchanged, "already up to date"),
-            (self.overwritten, "overwritten (your version saved as <name>.bak)"),
+            (self.overwritten, "overwritten (your version saved as <name>.bak, or .bak.N when older backups exist)"),
         ]:
             if names:
                 lines.append(f"  {what}: {', '.join(names)}")
@@ -58,8 +58,8 @@ def copy_notebooks(dest: str | Path, *, force: bool = False, sources: list[Path]
     """Copy the bundled notebooks into `dest` (created if missing) without losing user edits.
 
     Identical files are left as they are; a file that differs from the bundled one is kept
-    unless `force`, in which case it is renamed to `<name>.bak` before the bundled one is
-    copied. `sources` overrides the bundled notebooks (for tests).
+    unless `force`, in which case it is renamed to `<name>.bak` (`<name>.bak.1`, `.bak.2`, ...
+    when older backups exist: none is ever overwritten) before the bundled one is copied. `sources` overrides the bundled notebooks (for tests).
     """
     dest = Path(dest)
     if dest.exists() and not dest.is_dir():
@@ -77,12 +77,22 @@ def copy_notebooks(dest: str | Path, *, force: bool = False, sources: list[Path]
         elif filecmp.cmp(source, target, shallow=False):
             report.unchanged.append(source.name)
         elif force:
-            os.replace(target, target.with_name(target.name + ".bak"))
+            os.replace(target, backup_path(target))
             shutil.copy2(source, target)
             report.overwritten.append(source.name)
         else:
             report.kept.append(source.name)
     return report
+
+
+def backup_path(target: Path) -> Path:
+    """`<name>.bak`, or `<name>.bak.1`, `.bak.2`, ... when earlier backups exist (none is overwritten)."""
+    candidate = target.with_name(target.name + ".bak")
+    number = 0
+    while candidate.exists() or candidate.is_symlink():
+        number += 1
+        candidate = target.with_name(f"{target.name}.bak.{number}")
+    return candidate
 
 
 def lab_command(notebook: str, extra: list[str], *, as_root: bool | None = None) -> list[str]:
@@ -132,6 +142,16 @@ def main(argv: list[str] | None = None) -> int:
         report = copy_notebooks(dest, force=args.force)
     except (ValueError, FileNotFoundError) as error:
         print(f"spurwidgets lab: {error}", file=sys.stderr)
+        return 2
+    except PermissionError as error:
+        print(
+            f"spurwidgets lab: cannot write the notebooks to {str(dest)!r} ({error.strerror or error}: "
+            f"{error.filename or dest}); pass --dir with a folder you can write to",
+            file=sys.stderr,
+        )
+        return 2
+    except OSError as error:
+        print(f"spurwidgets lab: cannot copy the notebooks to {str(dest)!r}: {error}", file=sys.stderr)
         return 2
     if report.kept and _ask(
         f"{len(report.kept)} notebook(s) differ from the bundled version ({', '.join(report.kept)}). "

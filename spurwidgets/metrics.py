@@ -14,7 +14,7 @@ def group_accuracy(y_true: Any, y_pred: Any, groups: Any) -> dict[int, float]:
     """Accuracy of each group: {group id: fraction of its samples predicted correctly}."""
     y_true = check_labels(y_true, "y_true")
     y_pred = check_labels(y_pred, "y_pred")
-    groups = check_labels(groups, "groups")
+    groups = check_labels(groups, "groups", max_label=None)  # any ids: they are only compared
     check_same_length(y_true=y_true, y_pred=y_pred, groups=groups)
     correct = y_true == y_pred
     return {int(g): float(correct[groups == g].mean()) for g in np.unique(groups)}
@@ -87,13 +87,15 @@ def average_cluster_probability(probs: Any, cluster_labels: Any, cluster_classes
     cluster_classes: the class each cluster stands for. Empty clusters are skipped.
     """
     probs = check_matrix(probs, "probs", dtype=np.float64)
+    if probs.min() < 0 or probs.max() > 1:
+        raise ValueError(f"probs must be probabilities in [0, 1]; got values in [{probs.min():.3g}, {probs.max():.3g}]")
     cluster_labels = check_labels(cluster_labels, "cluster_labels", n=len(probs))
-    classes = np.asarray(cluster_classes, dtype=np.int64).reshape(-1)
+    if isinstance(cluster_classes, (str, bytes)) or not hasattr(cluster_classes, "__len__"):
+        raise TypeError(f"cluster_classes must be a sequence of class ids; got {cluster_classes!r}")
+    classes = check_labels(np.asarray(cluster_classes).reshape(-1), "cluster_classes", n_classes=probs.shape[1])
     if len(classes) <= cluster_labels.max():
         raise ValueError(
             f"cluster_classes has {len(classes)} entries but cluster_labels go up to {cluster_labels.max()}"
         )
-    if classes.min() < 0 or classes.max() >= probs.shape[1]:
-        raise ValueError(f"cluster_classes must be classes in 0..{probs.shape[1] - 1}; got {classes.tolist()}")
     means = [probs[cluster_labels == c, classes[c]].mean() for c in range(len(classes)) if (cluster_labels == c).any()]
     return float(np.mean(means))

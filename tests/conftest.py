@@ -7,8 +7,13 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from spurwidgets.testing import chromium_available, chromium_launch_options, chromium_path
+
+# scripts/mutation.sh runs the tests once per mutant: fewer hypothesis examples keep that affordable
+settings.register_profile("mutation", max_examples=10, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 CHROMIUM = chromium_path()
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"

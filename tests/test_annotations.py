@@ -36,7 +36,7 @@ def test_no_temporary_files_are_left_behind(tmp_path):
     store = AnnotationStore(tmp_path / "a.json", n_classes=1, n_features=2)
     for i in range(5):
         store.set(0, i % 2, "core" if i % 2 else "spurious")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".a.json.lock", "a.json"]  # the lock file stays
 
 
 @pytest.mark.parametrize(
@@ -92,10 +92,15 @@ def test_store_for_ranker_feeds_score(tmp_path):
     np.testing.assert_allclose(ranker.score(features, labels, store.spurious()), [-1.0, 1.0, 0.0, 0.0])
 
 
-def test_in_memory_store_writes_nothing(tmp_path):
-    store = AnnotationStore(None, n_classes=1, n_features=1)
+def test_in_memory_store_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a store that wrongly wrote to a relative path would write here
+    store = AnnotationStore(None, n_classes=2, n_features=2)
     store.set(0, 0, "core")
-    assert store.get(0, 0) == "core" and list(tmp_path.iterdir()) == []
+    store.update({1: {1: "spurious"}})
+    store.clear(0, 0)
+    store.save()
+    assert store.to_dict() == {1: {1: "spurious"}} and store.path is None
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_replace_validates_everything_before_changing_anything(tmp_path):

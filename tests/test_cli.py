@@ -152,3 +152,36 @@ def test_main_replaces_an_edited_copy_on_yes_and_keeps_a_backup(tmp_path: Path, 
 def test_ask_answers_no_without_a_terminal(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(cli.sys, "stdin", io.StringIO("y\n"))
     assert cli._ask("replace? ") is False
+
+
+def test_force_twice_keeps_every_edited_copy_as_numbered_backups(tmp_path: Path, sources: list[Path]):
+    dest = tmp_path / "out"
+    cli.copy_notebooks(dest, sources=sources)
+    for edit in ("first notes", "second notes", "third notes"):
+        (dest / "01_a.ipynb").write_text(edit)
+        cli.copy_notebooks(dest, force=True, sources=sources)
+    assert (dest / "01_a.ipynb").read_text() == "one"
+    assert (dest / "01_a.ipynb.bak").read_text() == "first notes"
+    assert (dest / "01_a.ipynb.bak.1").read_text() == "second notes"
+    assert (dest / "01_a.ipynb.bak.2").read_text() == "third notes"
+
+
+def test_main_reports_an_unwritable_dir_with_exit_status_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+):
+    dest = tmp_path / "locked" / "lesson"
+
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    assert cli.main(["lab", "--dir", str(dest), "--no-launch"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("spurwidgets lab: cannot write the notebooks to ")
+    assert "Permission denied" in err and "pass --dir with a folder you can write to" in err
+
+
+def test_main_reports_a_dir_below_a_file_with_exit_status_2(tmp_path: Path, capsys: pytest.CaptureFixture):
+    (tmp_path / "file.txt").write_text("x")
+    assert cli.main(["lab", "--dir", str(tmp_path / "file.txt" / "sub"), "--no-launch"]) == 2
+    assert "spurwidgets lab: cannot" in capsys.readouterr().err

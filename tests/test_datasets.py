@@ -43,9 +43,16 @@ def test_pixels_carry_the_group_colour():
 
 
 def test_splits_do_not_overlap_and_sizes_are_fixed():
+    from sklearn.datasets import load_digits
+
+    counts = np.bincount(load_digits().target)  # per digit, stratified 60 / 20 / 20 with floor cuts
+    expected = {
+        split: int(sum(int(hi * n) - int(lo * n) for n in counts))
+        for split, (lo, hi) in {"train": (0.0, 0.6), "val": (0.6, 0.8), "test": (0.8, 1.0)}.items()
+    }
     sizes = {s: len(colored_digits(s)) for s in ("train", "val", "test")}
-    assert sum(sizes.values()) == 1797 - 0 or sum(sizes.values()) <= 1797
-    assert sizes["train"] > 2 * sizes["val"]
+    assert sizes == expected
+    assert sum(sizes.values()) == 1797  # the three splits partition the digits
 
 
 def test_digit_subset_relabels_in_order():

@@ -54,8 +54,12 @@ def test_nn_linear_head_is_accepted():
 def test_score_is_mean_z_scored_activation_of_the_class_spurious_features():
     ranker = fitted()
     scores = ranker.score(FEATURES, LABELS, spurious={0: [0, 1], 1: [2]})
-    z = (FEATURES - ranker.class_mean_[LABELS]) / ranker.class_std_[LABELS]
-    expected = np.concatenate([z[:3, [0, 1]].mean(1), z[3:, 2]])
+    # independent of the ranker's own statistics: per-class mean and population std by hand
+    # class 0, features 0 and 1: (2, 2, 4) and (1, 1, 3) -> mean 8/3 and 5/3, std sqrt(8)/3 for both
+    # class 1, feature 2: (3, 3, 6) -> mean 4, std sqrt(2)
+    s = np.sqrt(8) / 3
+    z0 = ((np.array([2.0, 2.0, 4.0]) - 8 / 3) / s + (np.array([1.0, 1.0, 3.0]) - 5 / 3) / s) / 2
+    expected = np.concatenate([z0, (np.array([3.0, 3.0, 6.0]) - 4) / np.sqrt(2)])
     np.testing.assert_allclose(scores, expected, rtol=1e-6)
     assert scores.shape == (6,)
     assert scores[2] > scores[0] and scores[5] > scores[3]

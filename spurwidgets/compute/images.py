@@ -23,7 +23,7 @@ import torch
 from PIL import Image as PILImage
 from torch.utils.data import DataLoader, Dataset
 
-from .validation import _describe
+from .validation import _describe, stack_images
 
 EXPECTED = (
     "a uint8 array (N, H, W, 3), a float array/tensor (N, 3, H, W) in [0, 1], "
@@ -116,7 +116,7 @@ def _item_label(item: Any) -> int | None:
 
 
 def _collate(items: list) -> tuple[torch.Tensor, torch.Tensor | None]:
-    images = torch.stack([_item_to_chw_float(it, "images") for it in items])
+    images = stack_images([_item_to_chw_float(it, "images") for it in items], "images")
     labels = [_item_label(it) for it in items]
     return images, (None if labels[0] is None else torch.as_tensor(labels))
 
@@ -230,7 +230,7 @@ class ImageSource:
         indices = np.asarray(indices, dtype=np.int64).reshape(-1)
         if self._array is not None:
             return self._float_slice(indices)
-        return torch.stack([_item_to_chw_float(self._dataset[int(i)], self.name) for i in indices])  # type: ignore[index]
+        return stack_images([_item_to_chw_float(self._dataset[int(i)], self.name) for i in indices], self.name)  # type: ignore[index]
 
     def uint8(self, indices: Any) -> np.ndarray:
         """uint8 (k, H, W, 3) pictures of the images at `indices`, for display."""

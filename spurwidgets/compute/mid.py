@@ -22,7 +22,7 @@ holds the distances so users can rank clusters themselves.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -211,15 +211,12 @@ class MID:
     # ------------------------------------------------------------------ refit
     def refit_groups(self, clusters: Any = None) -> np.ndarray:
         """Groups used by `refit`: per class, one group per chosen cluster (its propagated
-        members) and one group for the rest of the class. Returns (N,) int64 group ids."""
+        members) and one group for the rest of the class. Returns (N,) int64 group ids.
+
+        clusters: None (`minority_clusters_`), cluster ids (list, array, set, int), or the
+        `{cluster: tag}` dict of `ClusterGallery.marked` (its "minority" clusters are used)."""
         self.propagate()
-        chosen = self.minority_clusters_ if clusters is None else np.asarray(clusters, dtype=np.int64).reshape(-1)
-        valid = np.arange(len(self.cluster_classes_))
-        unknown = sorted(set(chosen.tolist()) - set(valid.tolist()))
-        if unknown:
-            raise ValueError(
-                f"clusters must be cluster ids of window_clusters_ (0..{len(valid) - 1}); got unknown ids {unknown}"
-            )
+        chosen = self.minority_clusters_ if clusters is None else _cluster_ids(clusters, len(self.cluster_classes_))
         groups = self.labels_.copy()  # "rest of class k" = group k
         for offset, c in enumerate(np.unique(chosen)):
             groups[self.groups_ == c] = self.n_classes_ + offset
@@ -229,8 +226,11 @@ class MID:
         """Refit the last layer on the fitted features with a cluster-balanced loss.
 
         clusters: cluster ids to treat as minority groups (None: `minority_clusters_`; []:
-        class-balanced only). Each chosen cluster's propagated members (`groups_`) and the
-        rest of each class weigh the same in the loss (`refit_groups`).
+        class-balanced only; a `ClusterGallery.marked` dict: its "minority" clusters). Each
+        chosen cluster's propagated members (`groups_`) and the rest of each class weigh the
+        same in the loss (`refit_groups`). The head has one output per class of the model's
+        logits, also when `labels` miss a class: such a class gets weight 0 and a bias of
+        `MISSING_CLASS_LOGIT`, so the head never predicts it.
         """
         groups = self.refit_groups(clusters)
         head = refit_head(
@@ -241,6 +241,7 @@ class MID:
             random_state=self.random_state,
             device=self.device,
         )
+        head = _one_output_per_class(head, self.n_classes_)
         self.head_ = head
         return head
 
@@ -278,6 +279,45 @@ class MID:
         if overall == 0:
             raise ValueError("minority names no group present in true_groups")
         return float(is_minority[self.window_].mean() / overall)
+
+
+#: Logit given by `MID.refit`'s head to a model class that is absent from the labels.
+MISSING_CLASS_LOGIT = -1e4
+
+
+def _cluster_ids(clusters: Any, n_clusters: int) -> np.ndarray:
+    """`refit(clusters=...)` as int64 cluster ids in 0..n_clusters-1, with errors naming `clusters`."""
+    if isinstance(clusters, Mapping):  # ClusterGallery.marked: {cluster id: tag}
+        clusters = [c for c, tag in clusters.items() if tag == "minority"]
+    elif isinstance(clusters, (set, frozenset)):
+        clusters = sorted(clusters, key=repr)
+    if isinstance(clusters, (str, bytes)):
+        raise TypeError(f"clusters must be cluster ids (integers); got the string {clusters!r}")
+    values = np.asarray(clusters, dtype=object).reshape(-1)
+    bad = [v for v in values if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer))]
+    if bad:
+        raise TypeError(f"clusters must be cluster ids (integers) of window_clusters_; got {bad[0]!r}")
+    ids = values.astype(np.int64)
+    unknown = sorted({int(c) for c in ids if not 0 <= c < n_clusters})
+    if unknown:
+        raise ValueError(
+            f"clusters must be cluster ids of window_clusters_ (0..{n_clusters - 1}); got unknown ids {unknown}"
+        )
+    return ids
+
+
+def _one_output_per_class(head: LinearHead, n_classes: int) -> LinearHead:
+    """The head widened to one output per model class (classes_ = 0..n_classes-1) when the
+    labels missed a class; absent classes get weight 0 and bias MISSING_CLASS_LOGIT."""
+    if head.classes_.tolist() == list(range(n_classes)):
+        return head
+    coef, intercept = head.coef_, head.intercept_
+    if len(coef) == 1:  # two classes present: one logit s for classes_[1] -> (-s/2, s/2)
+        coef, intercept = np.concatenate([-coef / 2, coef / 2]), np.concatenate([-intercept / 2, intercept / 2])
+    full_coef = np.zeros((n_classes, coef.shape[1]), dtype=np.float32)
+    full_intercept = np.full(n_classes, MISSING_CLASS_LOGIT, dtype=np.float32)
+    full_coef[head.classes_], full_intercept[head.classes_] = coef, intercept
+    return LinearHead(full_coef, full_intercept, np.arange(n_classes), n_iter=head.n_iter_, C=head.C_)
 
 
 __all__ = ["MID", "margins", "balanced_weights"]

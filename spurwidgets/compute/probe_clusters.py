@@ -37,8 +37,10 @@ from .validation import (
     check_is_fitted,
     check_logits,
     check_matrix,
+    check_number,
     check_positive_int,
     check_random_state,
+    check_same_length,
     check_vector,
 )
 
@@ -114,7 +116,8 @@ def cluster_by_class(
     Returns (labels (N,), centres (C * clusters_per_class, D), cluster_classes (C * clusters_per_class,)).
     """
     points = check_matrix(points, "points", dtype=np.float64)
-    probs = check_probabilities(probs, n=len(points))
+    probs = check_probabilities(probs)
+    check_same_length(points=points, probs=probs)
     clusters_per_class = check_positive_int(clusters_per_class, "clusters_per_class")
     rng = check_random_state(random_state)
     centres, classes = [], []
@@ -143,7 +146,8 @@ def cluster_merged(
     number of classes that own at least one cluster.
     """
     points = check_matrix(points, "points", dtype=np.float64)
-    probs = check_probabilities(probs, n=len(points))
+    probs = check_probabilities(probs)
+    check_same_length(points=points, probs=probs)
     clusters_per_class = check_positive_int(clusters_per_class, "clusters_per_class")
     k = min(probs.shape[1] * clusters_per_class, len(points))
     km = weighted_kmeans(points, np.ones(len(points)), n_clusters=k, random_state=random_state)
@@ -153,6 +157,27 @@ def cluster_merged(
     labels = np.searchsorted(classes, owner[fine]).astype(np.int64)
     centres = np.stack([points[labels == i].mean(0) for i in range(len(classes))])
     return labels, centres, classes.astype(np.int64)
+
+
+def _check_loader_order(probes: Any) -> None:
+    """The model, the VAE fit and the encoding each read `probes`: a DataLoader must give the
+    same probes in the same order every time, or probs_[i] and latent_[i] describe different probes."""
+    from torch.utils.data import BatchSampler, DataLoader, SequentialSampler
+
+    if not isinstance(probes, DataLoader):
+        return
+    batches = probes.batch_sampler
+    sampler = (
+        batches.sampler if isinstance(batches, BatchSampler) else batches if batches is not None else probes.sampler
+    )
+    if not isinstance(sampler, SequentialSampler):
+        raise ValueError(
+            f"probes is a DataLoader with sampler {type(sampler).__name__} (e.g. shuffle=True): it is read "
+            "several times (model, VAE, encoding) and probs_[i] / latent_[i] would describe different probes; "
+            "pass DataLoader(..., shuffle=False) or the Dataset itself"
+        )
+    if probes.drop_last:
+        raise ValueError("probes is a DataLoader with drop_last=True, which skips probes; pass drop_last=False")
 
 
 class ProbeClusters:
@@ -200,13 +225,11 @@ class ProbeClusters:
 
     def _check_params(self) -> tuple[int, float]:
         check_positive_int(self.latent_dim, "latent_dim")
-        if self.variant not in VARIANTS:
+        if not isinstance(self.variant, str) or self.variant not in VARIANTS:
             raise ValueError(f"variant must be one of {VARIANTS}; got {self.variant!r}")
         k, power = _DEFAULTS[self.variant]
         k = k if self.clusters_per_class is None else check_positive_int(self.clusters_per_class, "clusters_per_class")
-        power = power if self.power is None else float(self.power)
-        if not np.isfinite(power) or power <= 0:
-            raise ValueError(f"power must be a positive number; got {self.power!r}")
+        power = power if self.power is None else check_number(self.power, "power", low=0.0, inclusive=False)
         return k, power
 
     def fit(self, model: Any, probes: Any, *, probs: Any = None) -> ProbeClusters:
@@ -217,6 +240,7 @@ class ProbeClusters:
         from .vae import VAE
 
         clusters_per_class, power = self._check_params()
+        _check_loader_order(probes)
         n = len(ImageSource(probes, name="probes"))
         features: np.ndarray | None = None
         logits: np.ndarray | None = None

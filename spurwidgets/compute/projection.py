@@ -23,13 +23,15 @@ def project_2d(points: Any, method: str = "pca", *, random_state: int | None = 0
     pictures) or UMAP (umap-learn, seeded by `random_state`).
     """
     points = check_matrix(points, "points", dtype=np.float64)
-    if method not in PROJECTIONS:
+    if not isinstance(method, str) or method not in PROJECTIONS:
         raise ValueError(f"projection must be one of {PROJECTIONS}; got {method!r}")
     n, d = points.shape
     if d == 1:
         return np.hstack([points, np.zeros_like(points)]).astype(np.float32), ["dim 1", ""]
     if d == 2:
         return points.astype(np.float32), ["dim 1", "dim 2"]
+    if n < 2:
+        raise ValueError(f"points must hold at least 2 points to project {d}-D points to 2-D; got {n}")
     if method == "umap":
         if n < 4:  # UMAP's spectral layout needs more points than components + 1
             raise ValueError(f"projection='umap' needs at least 4 points; got {n} (use projection='pca')")

@@ -178,7 +178,7 @@ def refit_head(
         weights = weights * extra
     weights = (weights / weights.mean()).astype(np.float32)
     device = resolve_device(device)
-    if solver not in ("auto", "torch", "scipy"):
+    if not isinstance(solver, str) or solver not in ("auto", "torch", "scipy"):
         raise ValueError(f"solver must be 'auto', 'torch' or 'scipy'; got {solver!r}")
     if solver == "auto":
         solver = "torch" if device.type == "cuda" else "scipy"

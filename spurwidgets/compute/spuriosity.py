@@ -28,6 +28,7 @@ from .validation import (
     check_index,
     check_labels,
     check_matrix,
+    check_number,
     check_positive_int,
     check_random_state,
     check_same_length,
@@ -90,6 +91,7 @@ class SpuriosityRanker:
         classification head, found as `extract` finds it: `fc`, `classifier`, `head`, last Linear).
         """
         n_features = check_positive_int(self.n_features, "n_features")
+        check_number(self.min_std, "min_std", low=0.0, inclusive=False)  # 0 would divide by zero in score
         features = check_features(features)
         weight = two_class_weight(_head_weight_array(head_weight))
         if weight.shape[1] != features.shape[1]:

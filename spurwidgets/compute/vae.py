@@ -19,7 +19,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from .images import ImageSource
-from .validation import check_fraction, check_is_fitted, check_positive_int, check_random_state, resolve_device
+from .validation import (
+    check_fraction,
+    check_is_fitted,
+    check_number,
+    check_positive_int,
+    check_random_state,
+    check_vector,
+    resolve_device,
+)
 
 
 class _ConvVAE(nn.Module):
@@ -64,7 +72,7 @@ class VAE:
     batch_size, lr : Adam mini-batch size and learning rate.
     beta : weight of the KL term (1 = the standard ELBO).
     width : channels of the first convolution (the second has twice as many).
-    image_size : images are resized to this square side before encoding.
+    image_size : images are resized to this square side before encoding (a multiple of 4).
     validation_fraction : share of the images held out for early stopping (0 disables it,
         and early stopping then watches the training loss).
     patience : epochs without validation improvement before stopping.
@@ -134,11 +142,17 @@ class VAE:
         epochs = check_positive_int(self.epochs, "epochs")
         batch_size = check_positive_int(self.batch_size, "batch_size")
         width = check_positive_int(self.width, "width")
-        check_positive_int(self.image_size, "image_size", minimum=4)
+        image_size = check_positive_int(self.image_size, "image_size", minimum=4)
+        if image_size % 4:
+            raise ValueError(
+                f"image_size must be a multiple of 4 (two stride-2 convolutions halve it twice); got {image_size}"
+            )
         patience = check_positive_int(self.patience, "patience")
         val_fraction = check_fraction(
             self.validation_fraction, "validation_fraction", low=0.0, high=0.5, inclusive_low=True
         )
+        lr = check_number(self.lr, "lr", low=0.0, inclusive=False)
+        check_number(self.beta, "beta", low=0.0)
         device = resolve_device(self.device)
         x = self._images(probes)
         if len(x) < 2:
@@ -152,7 +166,7 @@ class VAE:
             torch.manual_seed(seed)
             model = _ConvVAE(latent_dim, width, self.image_size).to(device)
         generator = torch.Generator().manual_seed(seed)
-        optimizer = torch.optim.Adam(model.parameters(), lr=self.lr)
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
         steps: Any = range(epochs)
         if self.progress:
             from tqdm.auto import tqdm
@@ -190,6 +204,7 @@ class VAE:
     def encode(self, probes: Any, *, batch_size: int = 1024) -> np.ndarray:
         """Posterior means (N, latent_dim) float32 of `probes`."""
         check_is_fitted(self, "model_")
+        batch_size = check_positive_int(batch_size, "batch_size")
         assert self.model_ is not None
         x = self._images(probes)
         device = next(self.model_.parameters()).device
@@ -234,7 +249,8 @@ class VAE:
         assert self.model_ is not None
         dim = self.model_.mu.out_features
         n_steps = check_positive_int(n_steps, "n_steps")
-        centre = np.zeros(dim, dtype=np.float32) if center is None else np.asarray(center, dtype=np.float32).reshape(-1)
+        span = check_number(span, "span", low=0.0)
+        centre = np.zeros(dim, dtype=np.float32) if center is None else check_vector(center, "center", dtype=np.float32)
         if centre.shape != (dim,):
             raise ValueError(f"center must have {dim} entries (latent_dim); got shape {centre.shape}")
         offsets = np.linspace(-span, span, n_steps, dtype=np.float32)

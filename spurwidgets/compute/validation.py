@@ -27,7 +27,10 @@ def to_numpy(value: Any, name: str) -> np.ndarray:
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # torch.Tensor without importing torch
         return value.detach().cpu().numpy()
     if isinstance(value, (list, tuple)) or (np.isscalar(value) and not isinstance(value, (str, bytes))):
-        return np.asarray(value)
+        try:
+            return np.asarray(value)
+        except ValueError:  # ragged nested lists
+            raise ValueError(f"{name} must be a rectangular array; got nested lists of different lengths") from None
     raise TypeError(f"{name} must be an array-like (numpy array, torch tensor or list); got {_describe(value)}")
 
 
@@ -123,10 +126,21 @@ def check_vector(value: Any, name: str, *, n: int | None = None, dtype: type = n
     return array
 
 
+#: Largest class/group id `check_labels` accepts by default: ids index arrays of size max + 1
+#: (bincount, class names), so a stray id of 1e9 would try to allocate gigabytes.
+MAX_LABEL = 2**20 - 1
+
+
 def check_labels(
-    labels: Any, name: str = "labels", *, n: int | None = None, n_classes: int | None = None
+    labels: Any,
+    name: str = "labels",
+    *,
+    n: int | None = None,
+    n_classes: int | None = None,
+    max_label: int | None = MAX_LABEL,
 ) -> np.ndarray:
-    """Integer class labels (N,) as int64; every label in [0, n_classes) when `n_classes` is given."""
+    """Integer class labels (N,) as int64; every label in [0, n_classes) when `n_classes` is given,
+    and at most `max_label` (None: no limit, for arbitrary ids that are only compared)."""
     array = to_numpy(labels, name)
     if array.ndim != 1:
         raise ValueError(f"{name} must be a 1-D array of integer labels; got {_describe(array)}")
@@ -142,6 +156,11 @@ def check_labels(
     if n_classes is not None and array.max() >= n_classes:
         raise ValueError(
             f"{name} holds class {array.max()} but only {n_classes} classes exist (expected labels in 0..{n_classes - 1})"
+        )
+    if max_label is not None and array.max() > max_label:
+        raise ValueError(
+            f"{name} holds id {array.max()}, larger than the {max_label} supported: expected class ids "
+            f"0..C-1 (renumber other ids, e.g. with np.unique({name}, return_inverse=True))"
         )
     return array
 
@@ -175,6 +194,35 @@ def check_fraction(value: Any, name: str, *, low: float = 0.0, high: float = 1.0
     return value
 
 
+def check_number(
+    value: Any, name: str, *, low: float | None = None, high: float | None = None, inclusive: bool = True
+) -> float:
+    """A finite real number (bools and strings refused) within [low, high] (open bounds unless `inclusive`)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a number; got {value!r} ({type(value).__name__})")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite number; got {value}")
+    too_low = low is not None and (value < low if inclusive else value <= low)
+    too_high = high is not None and (value > high if inclusive else value >= high)
+    if too_low or too_high:
+        op = "<=" if inclusive else "<"
+        bounds = " and ".join(
+            ([f"{name} {'>=' if inclusive else '>'} {low:g}"] if low is not None else [])
+            + ([f"{name} {op} {high:g}"] if high is not None else [])
+        )
+        raise ValueError(f"{name} must satisfy {bounds}; got {value:g}")
+    return value
+
+
+def check_color_range(value: Any, name: str) -> tuple[float, float]:
+    """A colour scale (lo, hi) of finite numbers with lo < hi."""
+    lo, hi = check_window(value, name)
+    if lo == hi:
+        raise ValueError(f"{name} must satisfy lo < hi (an empty colour scale); got ({lo}, {hi})")
+    return lo, hi
+
+
 def check_window(window: Any, name: str = "window") -> tuple[float, float]:
     """A (lo, hi) pair of finite floats with lo <= hi."""
     try:
@@ -188,6 +236,19 @@ def check_window(window: Any, name: str = "window") -> tuple[float, float]:
     return lo, hi
 
 
+def stack_images(images: list, name: str) -> Any:
+    """torch.stack of (3, H, W) images, with an error naming `name` when their sizes differ."""
+    import torch
+
+    sizes = sorted({tuple(image.shape) for image in images})
+    if len(sizes) > 1:
+        raise ValueError(
+            f"{name} holds images of different sizes ({', '.join(str(s) for s in sizes[:3])}); expected one size "
+            "(resize them, e.g. a torchvision Resize/CenterCrop transform in the Dataset)"
+        )
+    return torch.stack(images)
+
+
 def check_is_fitted(estimator: Any, attribute: str) -> None:
     """Raise a clear error when a fitted attribute is read before `fit`."""
     if getattr(estimator, attribute, None) is None:
@@ -199,6 +260,8 @@ def check_random_state(random_state: Any) -> np.random.Generator:
     if isinstance(random_state, np.random.Generator):
         return random_state
     if random_state is None or (isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool)):
+        if random_state is not None and random_state < 0:
+            raise ValueError(f"random_state must be a non-negative int, None or numpy Generator; got {random_state}")
         return np.random.default_rng(random_state)
     raise TypeError(f"random_state must be an int, None or numpy Generator; got {random_state!r}")
 
@@ -207,9 +270,16 @@ def resolve_device(device: Any) -> Any:
     """`"auto"` means CUDA when present, else CPU; anything torch.device accepts passes through."""
     import torch
 
-    if device is None or device == "auto":
+    if device is None or (isinstance(device, str) and device == "auto"):
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
-        return torch.device(device)
+        resolved = torch.device(device)
     except (RuntimeError, TypeError):
         raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or a torch.device; got {device!r}") from None
+    if resolved.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise ValueError(f"device={device!r} but no CUDA GPU is available here; use device='auto' or 'cpu'")
+        if resolved.index is not None and resolved.index >= count:
+            raise ValueError(f"device={device!r} but only {count} CUDA GPU(s) exist (cuda:0..cuda:{count - 1})")
+    return resolved

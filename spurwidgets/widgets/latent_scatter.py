@@ -24,7 +24,7 @@ import traitlets
 
 from ..compute.projection import color_codes, points_in_polygon, project_2d
 from ..compute.subsample import density_subsample
-from ..compute.validation import check_positive_int
+from ..compute.validation import check_color_range, check_positive_int
 from ._base import SpurWidget, array_to_binary, css_source, encode_thumbnails, esm_source, set_array_trait
 from .exports import LatentScatterExport
 
@@ -115,7 +115,7 @@ class LatentScatter(LatentScatterExport, SpurWidget):
         self.selection = np.zeros(0, dtype=np.int64)
         self.axis_labels = axis_labels
         self._colorings = self._check_colorings(color)
-        self._ranges = dict(color_ranges or {})
+        self._ranges = {k: check_color_range(r, f"color_ranges[{k!r}]") for k, r in (color_ranges or {}).items()}
         self._category_names = {k: [str(v) for v in names] for k, names in (category_names or {}).items()}
         self._category_colors = {k: [_check_hex(c) for c in colors] for k, colors in (category_colors or {}).items()}
         named = set(self._ranges) | set(self._category_names) | set(self._category_colors)
