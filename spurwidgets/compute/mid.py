@@ -38,7 +38,17 @@ from .validation import (
     check_same_length,
     check_window,
 )
-from .window_clusters import cluster_per_class, flag_minority, margins, minority_scores, propagate_clusters
+from .window_clusters import (
+    cluster_per_class,
+    confident_majority,
+    error_rates,
+    flag_minority,
+    margins,
+    minority_scores,
+    predictions,
+    propagate_clusters,
+    size_warnings,
+)
 
 
 class MID:
@@ -76,6 +86,7 @@ class MID:
         mislabel_filter: None | str | Callable[..., Any] = None,
         C: float | str = 1.0,
         device: Any = "auto",
+        add_errors: bool = True,
     ):
         self.quantile = quantile
         self.window = window
@@ -85,10 +96,21 @@ class MID:
         self.mislabel_filter = mislabel_filter
         self.C = C
         self.device = device
+        self.add_errors = add_errors
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """Constructor parameters (scikit-learn convention)."""
-        names = ("quantile", "window", "n_clusters", "random_state", "class_index", "mislabel_filter", "C", "device")
+        names = (
+            "quantile",
+            "window",
+            "n_clusters",
+            "random_state",
+            "class_index",
+            "mislabel_filter",
+            "C",
+            "device",
+            "add_errors",
+        )
         return {name: getattr(self, name) for name in names}
 
     def set_params(self, **params: Any) -> MID:
@@ -132,31 +154,51 @@ class MID:
             )
         mislabeled = self._mislabeled(features, labels, window)
         kept = window[~mislabeled]
-        for cls in present:
-            count = int((labels[kept] == cls).sum())
+        wrong = predictions(logits) != labels
+        # Candidates: the window (minus mislabel suspects) plus, with add_errors, every
+        # misclassified sample (the JTT/AFR error set): a strong shortcut pushes minority
+        # samples to the wrong side with a large margin, out of any window around zero.
+        candidates = kept
+        if self.add_errors:
+            errors = np.setdiff1d(np.flatnonzero(wrong), window[mislabeled])
+            candidates = np.union1d(kept, errors).astype(np.int64)
+        for cls in np.unique(labels[candidates]):
+            count = int((labels[candidates] == cls).sum())
             if 0 < count < n_clusters:
                 raise ValueError(
                     f"class {cls} has {count} sample(s) in the window but n_clusters={n_clusters}; "
                     "widen the window or lower n_clusters"
                 )
-        clusters, centers, classes = cluster_per_class(features, labels, kept, n_clusters, self.random_state)
+        clusters, centers, classes = cluster_per_class(features, labels, candidates, n_clusters, self.random_state)
         scores = minority_scores(features, labels, margin, window, logits, centers, classes)
-        minority = flag_minority(scores, classes)
-        groups = propagate_clusters(features, labels, centers, classes)
+        rates = error_rates(wrong, candidates, clusters, len(classes))
+        minority = flag_minority(rates)
+        # Samples outside the candidates (right, outside the window) join the nearest
+        # unflagged cluster of their class: the model gets them right with confidence, so
+        # they are majority; candidates keep their own cluster.
+        groups = propagate_clusters(features, labels, centers, classes, exclude=minority)
+        groups[candidates] = clusters
+        confident = confident_majority(labels, window, predictions(logits))
+        confident_counts = {int(c): int((confident & (labels == c)).sum()) for c in np.unique(classes)}
         # Everything validated and computed: only now replace the fitted state.
+        position = np.searchsorted(candidates, kept)
         window_clusters = np.full(len(window), -1, dtype=np.int64)
-        window_clusters[~mislabeled] = clusters
+        window_clusters[~mislabeled] = clusters[position]
         self.features_, self.labels_, self.n_classes_ = features, labels, n_classes
         self.margin_ = margin
         self.window_ = window
         self.mislabeled_ = window[mislabeled]
         self.window_clusters_ = window_clusters
+        self.candidates_ = candidates
+        self.candidate_clusters_ = clusters
         self.cluster_centers_ = centers
         self.cluster_classes_ = classes
         self.cluster_sizes_ = np.bincount(clusters, minlength=len(classes)).astype(np.int64)
         self.cluster_scores_ = scores
+        self.cluster_error_rates_ = rates
         self.minority_clusters_ = minority
         self.groups_ = groups
+        self.warnings_ = size_warnings(groups, labels, confident_counts, minority, classes)
         return self
 
     def _select_window(self, margin: np.ndarray) -> np.ndarray:
