@@ -12,12 +12,23 @@ Margin (the 1-D score the window is taken on, stored as `margin_`):
 - more than two logits and no class_index: top-1 minus top-2 logit, the margin of the
   predicted class (>= 0, label-free).
 
-Minority heuristic: per class, the centroid of its *confident majority* (correctly
-predicted samples outside the window, the more confident half) is the reference; the
-window cluster of that class whose centroid lies farthest from it (Euclidean, in
-feature space standardised by the class's standard deviations) is flagged. One flagged
-cluster per class when n_clusters >= 2; none when n_clusters == 1. `cluster_scores_`
-holds the distances so users can rank clusters themselves.
+Minority heuristic (label-free: class labels only, no group labels; fit it on HELD-OUT
+data, the model memorises its own training images so they have no window):
+1. candidates = the window plus (`add_errors=True`, default) every misclassified sample, the
+   JTT/AFR error set: a strong shortcut pushes minority samples to the wrong side with a
+   large margin, out of any window around zero;
+2. k-means per class on the candidates' features (`n_clusters`, default 2);
+3. a cluster is flagged when the model gets at least half of its members wrong
+   (`cluster_error_rates_`): there its evidence points to another class;
+4. candidates keep their cluster; every other sample (right and outside the window) joins
+   the nearest *unflagged* cluster of its class (`groups_`);
+5. sanity rule: a flagged cluster whose members outnumber the class's confident majority
+   (right, outside the window) is probably a majority group: `warnings_` says so.
+`cluster_scores_` keeps the distance of each cluster from its class's confident majority
+so users can rank clusters themselves. Where it fails: when the model is not wrong on the
+minority (a weak shortcut) the error set is mostly hard or mislabelled majority samples,
+and when the backbone's features do not separate the groups no refit can help (compare
+with the group-label oracle, `benchmarks/bench_mid.py`).
 """
 
 from __future__ import annotations
@@ -72,7 +83,9 @@ class MID:
 
     Fitted attributes: margin_ (N,), window_ (int64 indices, ascending), window_clusters_,
     cluster_classes_ (class of each cluster id), cluster_centers_, cluster_sizes_,
-    cluster_scores_, minority_clusters_, groups_ (N,), mislabeled_, labels_, features_.
+    cluster_scores_, cluster_error_rates_, candidates_, candidate_clusters_,
+    minority_clusters_, groups_ (N,), warnings_ (list of str), mislabeled_, labels_, features_.
+    add_errors : add every misclassified sample to the window's samples before clustering.
     """
 
     def __init__(
