@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,23 +23,37 @@ class SmallCNN(nn.Module):
     the activation map of feature i is channel i of `features`.
     """
 
-    def __init__(self, n_classes: int = 2, width: int = 32, random_state: int = 0):
+    def __init__(self, n_classes: int = 2, width: int = 32, random_state: int = 0, *, batch_norm: bool = False):
         super().__init__()
         n_classes = check_positive_int(n_classes, "n_classes")
         width = check_positive_int(width, "width")
+        self.batch_norm = bool(batch_norm)
+
+        def norm(channels: int) -> list[nn.Module]:
+            return [nn.BatchNorm2d(channels)] if batch_norm else []
+
         # Seed a private generator so that building the model never touches the global RNG.
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(random_state)
             self.features = nn.Sequential(
-                nn.Conv2d(3, width // 2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                nn.Conv2d(width // 2, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                nn.Conv2d(width, width, 3, padding=1), nn.ReLU(),
+                nn.Conv2d(3, width // 2, 3, padding=1), *norm(width // 2), nn.ReLU(), nn.MaxPool2d(2),
+                nn.Conv2d(width // 2, width, 3, padding=1), *norm(width), nn.ReLU(), nn.MaxPool2d(2),
+                nn.Conv2d(width, width, 3, padding=1), *norm(width), nn.ReLU(),
             )  # fmt: skip
             self.pool = nn.AdaptiveAvgPool2d(1)
             self.fc = nn.Linear(width, n_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc(self.pool(self.features(x)).flatten(1))
+
+    @classmethod
+    def pretrained(cls, n_classes: int = 2, *, random_state: int = 0, **kwargs: Any) -> SmallCNN:
+        """The teaching backbone (`pretrained_backbone`, cached) with a fresh `n_classes` head
+        seeded by `random_state`; fine-tune it with `train_classifier`."""
+        backbone = pretrained_backbone(random_state=random_state, **kwargs)
+        model = cls(n_classes=n_classes, width=backbone.fc.in_features, random_state=random_state, batch_norm=True)
+        model.features.load_state_dict(backbone.features.state_dict())
+        return model
 
 
 def train_classifier(
@@ -48,6 +64,8 @@ def train_classifier(
     epochs: int = 8,
     batch_size: int = 64,
     lr: float = 3e-3,
+    head_lr: float | None = None,
+    cosine: bool = False,
     seed: int = 0,
     device: Any = "auto",
     progress: bool = True,
@@ -56,6 +74,9 @@ def train_classifier(
 
     `imageset` is an ImageSet (labels taken from it) or any image array with `labels=`.
     Shuffling uses a private generator seeded with `seed`, so runs are reproducible on CPU.
+    `head_lr`: learning rate of the model's `fc` (the head) when it differs from `lr`, e.g. to
+    fine-tune a pretrained backbone gently while its fresh head learns fast. `cosine=True`
+    decays the learning rates to 0 along a cosine over all steps.
     """
     source = ImageSource(imageset, name="imageset")
     labels = source.labels if labels is None else labels
@@ -67,7 +88,18 @@ def train_classifier(
     images = source.float_images(np.arange(len(source)))
     targets = torch.from_numpy(labels)
     model.to(device).train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    head = getattr(model, "fc", None)
+    if head_lr is not None and isinstance(head, nn.Module):
+        head_ids = {id(p) for p in head.parameters()}
+        rest = [p for p in model.parameters() if id(p) not in head_ids]
+        groups = [{"params": rest, "lr": lr}, {"params": list(head.parameters()), "lr": head_lr}]
+        optimizer = torch.optim.Adam(groups, lr=lr)
+    else:
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    total = epochs * ((len(images) + batch_size - 1) // batch_size)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: 0.5 * (1 + np.cos(np.pi * step / total)) if cosine else 1.0
+    )
     generator = torch.Generator().manual_seed(seed)
     steps = range(epochs)
     if progress:
@@ -83,6 +115,7 @@ def train_classifier(
             loss = nn.functional.cross_entropy(model(x), y)
             loss.backward()
             optimizer.step()
+            scheduler.step()
     return model.eval()
 
 
@@ -92,3 +125,44 @@ def predict(model: nn.Module, images: Any, *, batch_size: int = 256, device: Any
 
     logits = extract(model, images, batch_size=batch_size, device=device).logits
     return (logits[:, 0] > 0).astype(np.int64) if logits.shape[1] == 1 else logits.argmax(1)
+
+
+#: Bump when the pretraining recipe changes: cached weights of another version are not reused.
+PRETRAIN_VERSION = 3
+
+
+def cache_dir() -> Path:
+    """Where spurwidgets caches files: $XDG_CACHE_HOME/spurwidgets (default ~/.cache/spurwidgets)."""
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(root) / "spurwidgets"
+
+
+def pretrained_backbone(
+    random_state: int = 0, *, width: int = 32, epochs: int = 6, copies: int | None = None, cache: bool = True
+) -> SmallCNN:
+    """A SmallCNN pretrained on 10-way digit identity: the lesson's stand-in for ImageNet.
+
+    Trained on `datasets.pretraining_digits` (digits reserved for pretraining, never in a
+    lesson split; random stroke colours, scales, rotations and shifts, so no shortcut), with
+    Adam for `epochs` epochs (seconds on 2 CPU cores). Deterministic for `random_state` on
+    CPU. With `cache=True` the weights are stored in `cache_dir()` under a name holding every
+    argument and `PRETRAIN_VERSION`, and reused by later calls. Returns the model in eval
+    mode, its `fc` a 10-way digit head.
+    """
+    from .datasets.digits import pretraining_digits
+
+    width = check_positive_int(width, "width")
+    epochs = check_positive_int(epochs, "epochs")
+    path = cache_dir() / f"smallcnn_v{PRETRAIN_VERSION}_w{width}_e{epochs}_c{copies}_s{random_state}.pt"
+    model = SmallCNN(n_classes=10, width=width, random_state=random_state, batch_norm=True)
+    if cache and path.exists():
+        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+        return model.eval()
+    data = pretraining_digits(seed=random_state, copies=copies)
+    train_classifier(model, data, epochs=epochs, lr=3e-3, cosine=True, seed=random_state, device="cpu", progress=False)
+    if cache:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        torch.save(model.state_dict(), tmp)
+        os.replace(tmp, path)  # atomic: a concurrent reader never sees half a file
+    return model.eval()

@@ -43,16 +43,44 @@ def test_pixels_carry_the_group_colour():
 
 
 def test_splits_do_not_overlap_and_sizes_are_fixed():
-    from sklearn.datasets import load_digits
+    from spurwidgets.datasets.digits import SPLITS, _split_indices
 
-    counts = np.bincount(load_digits().target)  # per digit, stratified 60 / 20 / 20 with floor cuts
-    expected = {
-        split: int(sum(int(hi * n) - int(lo * n) for n in counts))
-        for split, (lo, hi) in {"train": (0.0, 0.6), "val": (0.6, 0.8), "test": (0.8, 1.0)}.items()
-    }
+    targets = np.repeat(np.arange(10), 180)
+    pools = [set(_split_indices(targets, s).tolist()) for s in SPLITS]
+    assert sum(len(p) for p in pools) == len(set().union(*pools)) == 1800  # disjoint and complete
     sizes = {s: len(colored_digits(s)) for s in ("train", "val", "test")}
-    assert sizes == expected
-    assert sum(sizes.values()) == 1797  # the three splits partition the digits
+    assert sizes == {"train": 2516, "val": 1790, "test": 1100}  # 4, 5 and 4 drawings per source digit
+    assert len(colored_digits("val", copies=1)) == 358
+
+
+def test_val_keeps_the_training_correlation_and_minorities_hold_dozens():
+    val = colored_digits("val")
+    assert abs((colour_of(val) == val.labels).mean() - 0.95) < 0.02
+    assert np.bincount(val.groups).tolist() == [854, 46, 52, 838]
+
+
+@pytest.mark.parametrize("kind", ["patch", "texture"])
+def test_other_shortcuts_put_the_attribute_in_the_pixels(kind):
+    data = colored_digits("train", shortcut=kind, correlation=1.0, seed=2)
+    assert data.group_names[:2] == ["0-4 patch 0", "0-4 patch 1"] if kind == "patch" else True
+    attribute = data.groups % 2
+    if kind == "patch":  # the white square sits at the top-left (0) or top-right (1) corner
+        corner = data.images[:, :2, :2].min(axis=(1, 2, 3)) == 255
+        np.testing.assert_array_equal(corner, attribute == 0)
+    else:  # stripes along x (0) or along y (1): compare row-wise and column-wise variation
+        grey = data.images.astype(float).mean(3)
+        along = np.abs(np.diff(grey, axis=2)).mean((1, 2)) > np.abs(np.diff(grey, axis=1)).mean((1, 2))
+        assert (along == (attribute == 0)).mean() > 0.95
+
+
+def test_pretraining_digits_are_ten_way_and_reserved():
+    from spurwidgets.datasets.digits import pretraining_digits
+
+    data = pretraining_digits(copies=1)
+    assert data.class_names == [str(d) for d in range(10)] and len(data) == 535
+    np.testing.assert_array_equal(
+        pretraining_digits(copies=2, seed=1).images, pretraining_digits(copies=2, seed=1).images
+    )
 
 
 def test_digit_subset_relabels_in_order():
@@ -75,6 +103,8 @@ def test_same_seed_same_images():
         ({"correlation": 1.5}, r"correlation must be in \[0.0, 1.0\]; got 1.5"),
         ({"digits": (3,)}, "digits must be at least two distinct digits"),
         ({"size": 4}, "size must be an integer >= 8; got 4"),
+        ({"shortcut": "shape"}, r"shortcut must be one of \['color', 'patch', 'texture'\]; got 'shape'"),
+        ({"split": "pretrain"}, "split must be one of"),
     ],
 )
 def test_colored_digits_bad_arguments(kwargs, message):

@@ -42,8 +42,10 @@ def test_clusters_are_per_class_with_unique_ids(fitted):
     mid, (x, logits, y, _) = fitted
     assert mid.cluster_classes_.tolist() == [0, 0, 1, 1]
     assert (mid.cluster_classes_[mid.window_clusters_] == y[mid.window_]).all()
-    assert mid.window_clusters_[:10].tolist() == [2, 2, 0, 1, 2, 2, 2, 3, 3, 1]
-    assert mid.cluster_sizes_.tolist() == [22, 7, 37, 14]
+    assert mid.window_clusters_[:10].tolist() == [2, 2, 0, 1, 2, 2, 2, 3, 2, 1]
+    assert mid.cluster_sizes_.tolist() == [22, 18, 48, 15]  # window + misclassified samples
+    assert mid.cluster_error_rates_.tolist() == [0.0, 1.0, 0.0, 1.0]
+    assert mid.warnings_ == []
     assert mid.minority_clusters_.tolist() == [1, 3]
 
 
@@ -119,7 +121,11 @@ def test_reading_before_fit_is_a_clear_error():
     [
         ({"window": (50.0, 60.0)}, None, r"window \(50, 60\) selects no samples"),
         ({"window": (8.0, 60.0)}, None, "the window holds samples of class 1 only"),
-        ({"quantile": 0.02, "n_clusters": 3}, None, "sample\\(s\\) in the window but n_clusters=3"),
+        (
+            {"quantile": 0.02, "n_clusters": 3, "add_errors": False},
+            None,
+            "sample\\(s\\) in the window but n_clusters=3",
+        ),
         ({}, "label", "labels holds class 2 but logits has 1 column"),
         ({}, "nan", "logits contains 1 NaN"),
         ({"quantile": 1.5}, None, r"quantile must be in \(0.0, 1.0\]; got 1.5"),
@@ -181,3 +187,74 @@ def test_report_gives_before_after_per_group(fitted):
     assert table.loc["worst group", "before"] == 0.0
     assert table.loc["worst group", "after"] == pytest.approx(metrics.worst_group_accuracy(yt, head.predict(xt), gt))
     assert table.loc["overall", "change"] == pytest.approx(after.mean() - ((lt[:, 0] > 0) == yt).mean())
+
+
+# ---------------------------------------------------------------- hand-worked parts
+from spurwidgets.compute import window_clusters as wc  # noqa: E402
+
+
+def test_quantile_window_rounds_and_breaks_ties_by_index():
+    logits = np.array([[0.5], [-0.5], [2.0], [0.1], [-3.0], [0.5]], dtype=np.float32)
+    mid = MID(quantile=0.5)
+    # round(0.5 * 6) = 3 samples: |0.1| then the tie |0.5| = |-0.5| = |0.5| broken by index
+    np.testing.assert_array_equal(mid._select_window(logits[:, 0]), [0, 1, 3])
+    mid.quantile = 0.25  # round(1.5) = 2 (banker's rounding) -> 2 samples
+    np.testing.assert_array_equal(mid._select_window(logits[:, 0]), [0, 3])
+    mid.quantile = 0.01  # at least one sample
+    np.testing.assert_array_equal(mid._select_window(logits[:, 0]), [3])
+
+
+def test_explicit_window_bounds_are_inclusive():
+    margin = np.array([-1.0, -0.5, 0.0, 0.5, 1.0, 1.0001], dtype=np.float32)
+    np.testing.assert_array_equal(MID(window=(-0.5, 1.0))._select_window(margin), [1, 2, 3, 4])
+
+
+def test_error_rate_flags():
+    wrong = np.array([True, True, False, True, False, False])
+    members = np.array([0, 1, 2, 3, 4])  # sample 5 is no candidate
+    clusters = np.array([0, 0, 1, 2, 2])
+    rates = wc.error_rates(wrong, members, clusters, 4)
+    np.testing.assert_allclose(rates[:3], [1.0, 0.0, 0.5])
+    assert np.isnan(rates[3])  # empty cluster
+    assert wc.flag_minority(rates).tolist() == [0, 2]  # >= 0.5 is flagged, NaN is not
+    assert wc.flag_minority(rates, threshold=0.6).tolist() == [0]
+
+
+def test_confident_majority_is_right_and_outside_the_window():
+    labels = np.array([0, 0, 1, 1, 1])
+    predicted = np.array([0, 1, 1, 1, 0])
+    np.testing.assert_array_equal(wc.confident_majority(labels, np.array([2]), predicted), [1, 0, 0, 1, 0])
+
+
+def test_propagation_groups_several_clusters_and_skips_excluded_ones():
+    features = np.array([[0.0, 0], [0.9, 0], [5, 5], [4, 4], [0, 0.2], [10, 10]], dtype=np.float32)
+    labels = np.array([0, 0, 0, 0, 1, 1])
+    centers = np.array([[0, 0], [1, 0], [5, 5], [0, 0], [10, 10]], dtype=np.float32)
+    classes = np.array([0, 0, 0, 1, 1])
+    np.testing.assert_array_equal(wc.propagate_clusters(features, labels, centers, classes), [0, 1, 2, 2, 3, 4])
+    # excluded (flagged) clusters take no propagated samples; chunking changes nothing
+    got = wc.propagate_clusters(features, labels, centers, classes, chunk=1, exclude=[2, 4])
+    np.testing.assert_array_equal(got, [0, 1, 1, 1, 3, 3])
+    # a class whose every cluster is excluded still propagates (to its own clusters)
+    got = wc.propagate_clusters(features, labels, centers, classes, exclude=[3, 4])
+    np.testing.assert_array_equal(got[4:], [3, 4])
+
+
+def test_size_warning_for_a_flagged_cluster_larger_than_the_confident_majority():
+    groups = np.array([0, 1, 1, 1, 2, 3])
+    classes = np.array([0, 0, 1, 1])
+    messages = wc.size_warnings(groups, None, {0: 2, 1: 5}, np.array([1, 3]), classes)
+    assert messages == [
+        "cluster 1 (class 0) is flagged as a minority but holds 3 samples, more than the class's confident "
+        "majority (2); it is probably a majority group: check it in the gallery before refitting"
+    ]
+
+
+def test_misclassified_samples_join_the_candidates_and_keep_their_cluster():
+    x, logits, y, _ = shortcut()
+    mid = MID(quantile=0.2, random_state=0).fit(x, logits, y)
+    wrong = np.flatnonzero(((logits[:, 0] > 0).astype(int)) != y)
+    assert set(wrong) <= set(mid.candidates_) and set(mid.window_) <= set(mid.candidates_)
+    np.testing.assert_array_equal(mid.groups_[mid.candidates_], mid.candidate_clusters_)
+    plain = MID(quantile=0.2, random_state=0, add_errors=False).fit(x, logits, y)
+    np.testing.assert_array_equal(plain.candidates_, plain.window_)

@@ -49,3 +49,27 @@ def test_feature_maps_channels_are_the_penultimate_features(trained):
 def test_train_needs_labels():
     with pytest.raises(ValueError, match="labels are needed"):
         train_classifier(SmallCNN(), np.zeros((2, 8, 8, 3), np.uint8), progress=False)
+
+
+def test_pretrained_backbone_is_deterministic_and_cached(tmp_path, monkeypatch):
+    from spurwidgets import models
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert models.cache_dir() == tmp_path / "spurwidgets"
+    a = models.pretrained_backbone(random_state=1, width=8, epochs=1, copies=1, cache=False)
+    b = models.pretrained_backbone(random_state=1, width=8, epochs=1, copies=1, cache=True)
+    for key, value in a.state_dict().items():
+        torch.testing.assert_close(value, b.state_dict()[key], rtol=0, atol=0)
+    (path,) = (tmp_path / "spurwidgets").glob("*.pt")
+    assert path.name == f"smallcnn_v{models.PRETRAIN_VERSION}_w8_e1_c1_s1.pt"
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a cached backbone must not be trained again")
+
+    monkeypatch.setattr(models, "train_classifier", no_training)
+    c = models.pretrained_backbone(random_state=1, width=8, epochs=1, copies=1)
+    torch.testing.assert_close(c.features[0].weight, a.features[0].weight, rtol=0, atol=0)
+    fresh = models.SmallCNN.pretrained(n_classes=3, random_state=1, width=8, epochs=1, copies=1)
+    assert fresh.fc.out_features == 3 and fresh.fc.in_features == 8
+    torch.testing.assert_close(fresh.features[0].weight, a.features[0].weight, rtol=0, atol=0)
+    assert a.fc.out_features == 10 and not a.training

@@ -21,14 +21,18 @@ NOTEBOOKS = REPO / "spurwidgets" / "notebooks"
 # Assertions run in the notebook's kernel after the notebook (names are the notebook's own).
 CHECKS: dict[str, str] = {
     "01_shortcut_learning.ipynb": """
+assert list(after.columns) == ["original", "MID refit", "low-spuriosity refit", "oracle (true groups)"]
+assert list(after.index) == test.group_names + ["overall"] and ((after >= 0) & (after <= 1)).all().all()
 worst = after.drop(index="overall").min()
-assert worst["original"] < 0.05, after  # the surprise: a group the model always gets wrong
-assert worst["MID refit"] > worst["original"] + 0.25, after  # both fixes lift the worst group
-assert worst["low-spuriosity refit"] > worst["original"] + 0.25, after
-assert set(train.groups[least_spurious]) == {1, 2}  # the least spurious images are the minorities
-assert sorted(mid.minority_clusters_.tolist()) == [1, 3]
-assert curve.window == mid.window and len(curve.selection) == len(mid.window_) == 161
+assert worst["original"] < 0.2, after  # the surprise: a group the model almost always gets wrong
+assert worst["MID refit"] >= 0.75 and after.loc["overall", "MID refit"] >= 0.80, after  # floor (goal 0.85)
+assert worst["low-spuriosity refit"] >= 0.70, after
+assert worst["oracle (true groups)"] >= 0.75, after
+assert curve.window == mid.window and len(curve.selection) == len(mid.window_)
+assert (np.abs(margin) < 0.5).sum() >= 10  # samples near zero: there is an intercept window
+assert isinstance(explorer, sw.MIDExplorer)
 assert 0.5 < probe_clusters.average_cluster_probability_ <= 1
+print(after.round(3).to_string())
 """,
     "02_mid_your_model.ipynb": """
 assert data.class_names == ["0-4", "5-9"] and len(data) == 300
@@ -49,6 +53,10 @@ assert spurious == {0: ranker.top_features_[0][:2].tolist(), 1: ranker.top_featu
 assert gaps == {0: 1.0, 1: 1.0}  # the model relies on colour: right on all high, wrong on all low
 assert set(val.groups[ranking[0][:10]]) == {1} and set(val.groups[ranking[1][:10]]) == {2}
 assert sorted(results) == ["low_spuriosity", "misclassified", "random"]
+low = results["low_spuriosity"].summary()  # the tuning visibly fixes the model (pretrained backbone)
+assert low["val_accuracy_after"] > low["val_accuracy_before"] + 0.1, low
+assert low["max_gap_after"] < low["max_gap_before"] - 0.2, low
+print({k: low[k] for k in ("val_accuracy_before", "val_accuracy_after", "max_gap_before", "max_gap_after")})
 """,
     "04_probe_clusters.ipynb": """
 assert pc.latent_.shape == (300, 2) and pc.probs_.shape == (300, 2)

@@ -12,12 +12,23 @@ Margin (the 1-D score the window is taken on, stored as `margin_`):
 - more than two logits and no class_index: top-1 minus top-2 logit, the margin of the
   predicted class (>= 0, label-free).
 
-Minority heuristic: per class, the centroid of its *confident majority* (correctly
-predicted samples outside the window, the more confident half) is the reference; the
-window cluster of that class whose centroid lies farthest from it (Euclidean, in
-feature space standardised by the class's standard deviations) is flagged. One flagged
-cluster per class when n_clusters >= 2; none when n_clusters == 1. `cluster_scores_`
-holds the distances so users can rank clusters themselves.
+Minority heuristic (label-free: class labels only, no group labels; fit it on HELD-OUT
+data, the model memorises its own training images so they have no window):
+1. candidates = the window plus (`add_errors=True`, default) every misclassified sample, the
+   JTT/AFR error set: a strong shortcut pushes minority samples to the wrong side with a
+   large margin, out of any window around zero;
+2. k-means per class on the candidates' features (`n_clusters`, default 2);
+3. a cluster is flagged when the model gets at least half of its members wrong
+   (`cluster_error_rates_`): there its evidence points to another class;
+4. candidates keep their cluster; every other sample (right and outside the window) joins
+   the nearest *unflagged* cluster of its class (`groups_`);
+5. sanity rule: a flagged cluster whose members outnumber the class's confident majority
+   (right, outside the window) is probably a majority group: `warnings_` says so.
+`cluster_scores_` keeps the distance of each cluster from its class's confident majority
+so users can rank clusters themselves. Where it fails: when the model is not wrong on the
+minority (a weak shortcut) the error set is mostly hard or mislabelled majority samples,
+and when the backbone's features do not separate the groups no refit can help (compare
+with the group-label oracle, `benchmarks/bench_mid.py`).
 """
 
 from __future__ import annotations
@@ -38,7 +49,17 @@ from .validation import (
     check_same_length,
     check_window,
 )
-from .window_clusters import cluster_per_class, flag_minority, margins, minority_scores, propagate_clusters
+from .window_clusters import (
+    cluster_per_class,
+    confident_majority,
+    error_rates,
+    flag_minority,
+    margins,
+    minority_scores,
+    predictions,
+    propagate_clusters,
+    size_warnings,
+)
 
 
 class MID:
@@ -62,7 +83,9 @@ class MID:
 
     Fitted attributes: margin_ (N,), window_ (int64 indices, ascending), window_clusters_,
     cluster_classes_ (class of each cluster id), cluster_centers_, cluster_sizes_,
-    cluster_scores_, minority_clusters_, groups_ (N,), mislabeled_, labels_, features_.
+    cluster_scores_, cluster_error_rates_, candidates_, candidate_clusters_,
+    minority_clusters_, groups_ (N,), warnings_ (list of str), mislabeled_, labels_, features_.
+    add_errors : add every misclassified sample to the window's samples before clustering.
     """
 
     def __init__(
@@ -76,6 +99,7 @@ class MID:
         mislabel_filter: None | str | Callable[..., Any] = None,
         C: float | str = 1.0,
         device: Any = "auto",
+        add_errors: bool = True,
     ):
         self.quantile = quantile
         self.window = window
@@ -85,10 +109,21 @@ class MID:
         self.mislabel_filter = mislabel_filter
         self.C = C
         self.device = device
+        self.add_errors = add_errors
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """Constructor parameters (scikit-learn convention)."""
-        names = ("quantile", "window", "n_clusters", "random_state", "class_index", "mislabel_filter", "C", "device")
+        names = (
+            "quantile",
+            "window",
+            "n_clusters",
+            "random_state",
+            "class_index",
+            "mislabel_filter",
+            "C",
+            "device",
+            "add_errors",
+        )
         return {name: getattr(self, name) for name in names}
 
     def set_params(self, **params: Any) -> MID:
@@ -136,41 +171,69 @@ class MID:
             )
         mislabeled = self._mislabeled(features, labels, window)
         kept = window[~mislabeled]
-        for cls in present:
-            count = int((labels[kept] == cls).sum())
+        wrong = predictions(logits) != labels
+        # Candidates: the window (minus mislabel suspects) plus, with add_errors, every
+        # misclassified sample (the JTT/AFR error set): a strong shortcut pushes minority
+        # samples to the wrong side with a large margin, out of any window around zero.
+        candidates = kept
+        if self.add_errors:
+            errors = np.setdiff1d(np.flatnonzero(wrong), window[mislabeled])
+            candidates = np.union1d(kept, errors).astype(np.int64)
+        for cls in np.unique(labels[candidates]):
+            count = int((labels[candidates] == cls).sum())
             if 0 < count < n_clusters:
                 raise ValueError(
                     f"class {cls} has {count} sample(s) in the window but n_clusters={n_clusters}; "
                     "widen the window or lower n_clusters"
                 )
-        clusters, centers, classes = cluster_per_class(features, labels, kept, n_clusters, self.random_state)
+        clusters, centers, classes = cluster_per_class(features, labels, candidates, n_clusters, self.random_state)
         scores = minority_scores(features, labels, margin, window, logits, centers, classes)
-        minority = flag_minority(scores, classes)
-        groups = propagate_clusters(features, labels, centers, classes) if propagate else None
+        rates = error_rates(wrong, candidates, clusters, len(classes))
+        minority = flag_minority(rates)
+        confident = confident_majority(labels, window, predictions(logits))
+        confident_counts = {int(c): int((confident & (labels == c)).sum()) for c in np.unique(classes)}
         # Everything validated and computed: only now replace the fitted state.
+        position = np.searchsorted(candidates, kept)
         window_clusters = np.full(len(window), -1, dtype=np.int64)
-        window_clusters[~mislabeled] = clusters
+        window_clusters[~mislabeled] = clusters[position]
         self.features_, self.labels_, self.n_classes_ = features, labels, n_classes
         self.margin_ = margin
         self.window_ = window
         self.mislabeled_ = window[mislabeled]
         self.window_clusters_ = window_clusters
+        self.candidates_ = candidates
+        self.candidate_clusters_ = clusters
         self.cluster_centers_ = centers
         self.cluster_classes_ = classes
         self.cluster_sizes_ = np.bincount(clusters, minlength=len(classes)).astype(np.int64)
         self.cluster_scores_ = scores
+        self.cluster_error_rates_ = rates
         self.minority_clusters_ = minority
-        self.groups_ = groups
+        self.groups_ = None
+        # Flagged clusters take no propagated members, so their size is their candidate count.
+        self.warnings_ = size_warnings(clusters, labels[candidates], confident_counts, minority, classes)
+        if propagate:
+            self.propagate()
         return self
 
     def propagate(self) -> np.ndarray:
         """`groups_`: every sample's nearest window cluster of its own class (computed once)."""
         check_is_fitted(self, "cluster_centers_")
-        if self.groups_ is None:
-            self.groups_ = propagate_clusters(
-                self.features_, self.labels_, self.cluster_centers_, self.cluster_classes_
+        groups = self.groups_
+        if groups is None:
+            # Samples outside the candidates (right, outside the window) join the nearest
+            # unflagged cluster of their class: the model gets them right with confidence, so
+            # they are majority; candidates keep their own cluster.
+            groups = propagate_clusters(
+                self.features_,
+                self.labels_,
+                self.cluster_centers_,
+                self.cluster_classes_,
+                exclude=self.minority_clusters_,
             )
-        return self.groups_
+            groups[self.candidates_] = self.candidate_clusters_
+            self.groups_ = groups
+        return groups
 
     def _select_window(self, margin: np.ndarray) -> np.ndarray:
         if self.window is not None:

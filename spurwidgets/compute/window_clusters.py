@@ -43,14 +43,20 @@ def cluster_per_class(features, labels, kept, n_clusters, random_state):
     return clusters, np.asarray(centers, dtype=np.float32), np.asarray(classes, dtype=np.int64)
 
 
-def minority_scores(features, labels, margin, window, logits, centers, classes):
-    """Distance of each cluster centre from its class's confident-majority centroid."""
+def confident_majority(labels, window, predicted) -> np.ndarray:
+    """Mask of the confident majority: correctly predicted samples outside the window."""
     outside = np.ones(len(labels), dtype=bool)
     outside[window] = False
-    if logits.shape[1] == 1:
-        predicted = (logits[:, 0] > 0).astype(np.int64)
-    else:
-        predicted = logits.argmax(1)
+    return outside & (predicted == labels)
+
+
+def minority_scores(features, labels, margin, window, logits, centers, classes):
+    """Distance of each cluster centre from its class's confident-majority centroid (the more
+    confident half of the correctly predicted samples outside the window), in feature space
+    standardised by the class's standard deviations."""
+    outside = np.ones(len(labels), dtype=bool)
+    outside[window] = False
+    predicted = predictions(logits)
     scores = np.zeros(len(classes), dtype=np.float64)
     for cls in np.unique(classes):
         members = labels == cls
@@ -66,22 +72,59 @@ def minority_scores(features, labels, margin, window, logits, centers, classes):
     return scores
 
 
-def flag_minority(scores, classes):
-    """Per class with >= 2 clusters, the cluster farthest from the confident majority."""
-    flagged = []
-    for cls in np.unique(classes):
-        ids = np.flatnonzero(classes == cls)
-        if len(ids) >= 2:
-            flagged.append(int(ids[np.argmax(scores[ids])]))
-    return np.asarray(flagged, dtype=np.int64)
+def predictions(logits: np.ndarray) -> np.ndarray:
+    """Predicted class of every sample: sign of a single logit, else the argmax."""
+    return (logits[:, 0] > 0).astype(np.int64) if logits.shape[1] == 1 else logits.argmax(1).astype(np.int64)
 
 
-def propagate_clusters(features, labels, centers, classes):
-    """Every sample gets the nearest window-cluster centre of its own class (-1 if none)."""
+def error_rates(wrong: np.ndarray, members: np.ndarray, clusters: np.ndarray, n_clusters: int) -> np.ndarray:
+    """Share of misclassified samples among each cluster's members (NaN for an empty cluster)."""
+    counts = np.bincount(clusters, minlength=n_clusters).astype(np.float64)
+    errors = np.bincount(clusters, weights=wrong[members].astype(np.float64), minlength=n_clusters)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return errors / counts
+
+
+def flag_minority(rates: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """Clusters whose members the model mostly gets wrong (error rate >= threshold): there the
+    model's evidence points to another class although the label says otherwise, what a
+    shortcut does to a minority group. Ascending ids."""
+    return np.flatnonzero(np.nan_to_num(rates, nan=0.0) >= threshold).astype(np.int64)
+
+
+def propagate_clusters(features, labels, centers, classes, chunk: int = 4096, exclude=()):
+    """Every sample gets the nearest cluster centre of its own class (-1 if none), leaving out
+    the cluster ids in `exclude` while a class has other clusters.
+
+    Squared distances by ||a||^2 - 2 a.b + ||b||^2 in chunks of `chunk` samples, so memory
+    stays at O(chunk x clusters) (no (n, k, D) temporary)."""
     groups = np.full(len(labels), -1, dtype=np.int64)
     for cls in np.unique(classes):
         members = np.flatnonzero(labels == cls)
         ids = np.flatnonzero(classes == cls)
-        distances = ((features[members, None, :] - centers[None, ids, :]) ** 2).sum(-1)
-        groups[members] = ids[distances.argmin(1)]
+        allowed = ids[~np.isin(ids, exclude)]
+        ids = allowed if len(allowed) else ids
+        c = np.asarray(centers[ids], dtype=np.float64)
+        c_sq = (c * c).sum(1)
+        for start in range(0, len(members), chunk):
+            rows = members[start : start + chunk]
+            x = np.asarray(features[rows], dtype=np.float64)
+            distances = c_sq[None, :] - 2.0 * (x @ c.T)  # ||x||^2 is the same for every centre
+            groups[rows] = ids[distances.argmin(1)]
     return groups
+
+
+def size_warnings(groups, labels, confident_counts, minority, classes) -> list[str]:
+    """Sanity rule: a flagged cluster whose propagated members outnumber its class's confident
+    majority (correct, outside the window) is probably a majority group, flagged by mistake."""
+    messages = []
+    for c in minority:
+        size, cls = int((groups == c).sum()), int(classes[c])
+        reference = int(confident_counts.get(cls, 0))
+        if size > reference:
+            messages.append(
+                f"cluster {int(c)} (class {cls}) is flagged as a minority but holds {size} samples, more than "
+                f"the class's confident majority ({reference}); it is probably a majority group: check it in the "
+                "gallery before refitting"
+            )
+    return messages
