@@ -175,10 +175,13 @@ def test_a_refit_that_costs_overall_accuracy_is_warned_about():
     assert refit_warnings({"rows": [["overall", 100, 0.90, 0.86, -0.04]]}) == []
 
 
-def test_mids_own_warnings_are_shown_with_the_clusters(explorer):
-    assert explorer.warnings == []  # this MID has no warnings_
-    explorer.mid.warnings_ = ["cluster 1 is flagged but holds 3x the class's confident majority"]
-    explorer.window = (-2.0, 2.5)
-    assert explorer.warnings == explorer.panel.warnings == explorer.mid.warnings_
+def test_mids_own_warnings_are_shown_with_the_clusters(explorer, monkeypatch):
+    import spurwidgets.compute.mid as mid_module
+
+    assert explorer.warnings == explorer.mid.warnings_ == []  # no suspicious flag on the toy data
+    message = "cluster 1 is flagged but holds 3x the class's confident majority"
+    monkeypatch.setattr(mid_module, "size_warnings", lambda *args: [message])
+    explorer.window = (-2.0, 2.5)  # the drag refits MID, which now reports the warning
+    assert explorer.warnings == explorer.panel.warnings == explorer.mid.warnings_ == [message]
     explorer.refit()
-    assert explorer.warnings[0] == explorer.mid.warnings_[0]
+    assert explorer.warnings[0] == message
