@@ -184,7 +184,12 @@ class MIDExplorer(ipywidgets.VBox):
     def _window_status(self) -> str:
         n_clusters = len(self.mid.cluster_classes_)
         flags = ", ".join(map(str, self.mid.minority_clusters_.tolist())) or "none"
-        return f"{len(self.mid.window_)} samples in the window, {n_clusters} clusters; MID flags cluster(s) {flags} as minority."
+        extra = len(getattr(self.mid, "candidates_", self.mid.window_)) - int((self.mid.window_clusters_ >= 0).sum())
+        errors = f" (+{extra} misclassified outside it)" if extra > 0 else ""
+        return (
+            f"{len(self.mid.window_)} samples in the window{errors}, {n_clusters} clusters; "
+            f"MID flags cluster(s) {flags} as minority."
+        )
 
     def _flag_warnings(self) -> list[str]:
         """MID's own doubts about its flags (`warnings_`, when the MID version has them)."""

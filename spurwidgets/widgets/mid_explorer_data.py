@@ -168,6 +168,10 @@ def refit_warnings(table: dict[str, Any]) -> list[str]:
 
 
 def window_members(mid: Any) -> tuple[np.ndarray, np.ndarray]:
-    """(indices, cluster ids) of the window samples that were clustered (mislabel-filtered ones left out)."""
+    """(indices, cluster ids) of the samples MID clustered: the window (mislabel-filtered ones left
+    out) plus the misclassified samples outside it, so every cluster MID flags can be shown."""
+    candidates = getattr(mid, "candidates_", None)
+    if candidates is not None:
+        return candidates, mid.candidate_clusters_
     shown = mid.window_clusters_ >= 0
     return mid.window_[shown], mid.window_clusters_[shown]

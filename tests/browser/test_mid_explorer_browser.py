@@ -63,7 +63,8 @@ def test_drag_refit_and_table_update(widget_page, explorer):
     assert lo == pytest.approx(-2.0, abs=0.1) and hi == pytest.approx(2.5, abs=0.1)
     expected = np.flatnonzero((explorer.margin >= lo) & (explorer.margin <= hi))
     np.testing.assert_array_equal(explorer.mid.window_, expected)
-    np.testing.assert_array_equal(np.sort(explorer.gallery.indices), expected)
+    wrong = np.flatnonzero((explorer.logits[:, 0] > 0).astype(int) != explorer.labels)  # MID also clusters errors
+    np.testing.assert_array_equal(np.sort(explorer.gallery.indices), np.union1d(expected, wrong))
     wp = widget_page(explorer.panel, width=820)
     assert f"{len(expected)} samples in the window" in wp.page.locator(".sw-me-status").inner_text()
     wp = widget_page(explorer.gallery, width=820)
