@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from wire import binary_to_array
 
 from spurwidgets.compute.projection import color_codes, points_in_polygon, project_2d
-from spurwidgets.widgets._base import binary_to_array
 from spurwidgets.widgets.latent_scatter import LatentScatter
 
 
@@ -173,7 +173,7 @@ def test_probe_explorer_shows_clusters_selection_and_traversal(fitted_clusters):
     app = ProbeExplorer(probes=probes, clusters=pc, class_names=["red", "blue"], n_steps=5)
     assert app.scatter.colorings == ["cluster", "p(red)", "p(blue)", "predicted class"]
     assert app.scatter.color_labels == ["cluster 0 → red", "cluster 1 → blue"]
-    assert app.scatter.category_colors == ["#e15759", "#4e79a7"]
+    assert app.scatter.category_colors == ["#4e79a7", "#f28e2b"]  # CLASS_PALETTE[:2]
     assert f"{100 * pc.average_cluster_probability_:.1f}%" in app.header.value
     sizes = {section["cluster"]: section["size"] for section in app.cluster_gallery.sections}
     assert sizes == {k: int((pc.labels_ == k).sum()) for k in np.unique(pc.labels_)}

@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ipywidgets.widgets.widget import _remove_buffers
+from wire import binary_to_array
 
 from spurwidgets.widgets import LogitCurve
-from spurwidgets.widgets._base import SpurWidget, array_to_binary, binary_to_array
+from spurwidgets.widgets._base import SpurWidget, array_to_binary
 
 
 def state_bytes(widget) -> int:

@@ -5,7 +5,7 @@
   `guard(callback)` to run Python callbacks so that their exceptions become visible in the
   widget, and logging of errors the JS reports from the browser.
 - Binary helpers: `array_to_binary` turns an array into `{"dtype", "shape", "buffer"}` (the
-  buffer travels as a binary comm frame, never as a JSON list); `binary_to_array` inverts it.
+  buffer travels as a binary comm frame, never as a JSON list).
 - `encode_thumbnails(images, size)`: uint8 (k, H, W, 3) pictures -> PNG bytes at display size.
 
 Sharing JS helpers without a bundler or CDN
@@ -17,12 +17,16 @@ returns the text of `_common.js` followed by `x.js`, so every widget's `_esm` is
 contained ES module in which the helpers are ordinary top-level functions. A widget file
 therefore uses the helpers without importing them and exports `default { render }` itself.
 `css_source("x.css")` likewise prepends `_common.css` (the banner and theme variables).
+
+`CLASS_PALETTE` is the one categorical palette (Tableau 10) of every widget: Python widgets use
+it directly and `esm_source` writes it into each module as `SW_PALETTE`, so JS never repeats it.
 """
 
 from __future__ import annotations
 
 import functools
 import io
+import json
 import logging
 import traceback
 from collections.abc import Callable
@@ -40,13 +44,34 @@ HERE = Path(__file__).resolve().parent
 _ALLOWED_BASE_KWARGS = {"layout", "tabbable", "tooltip"}
 
 
+# The categorical palette of every widget (classes, clusters, groups): Tableau 10.
+CLASS_PALETTE: tuple[str, ...] = (
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+)
+
+
+def class_color(index: int) -> str:
+    """Colour of class/cluster `index` (the palette cycles)."""
+    return CLASS_PALETTE[index % len(CLASS_PALETTE)]
+
+
 def _read(name: str) -> str:
     return (HERE / name).read_text(encoding="utf-8")
 
 
 def esm_source(*files: str) -> str:
-    """One ES module: `_common.js` followed by the given widget files (see module docstring)."""
-    return "\n".join(_read(name) for name in ("_common.js", *files))
+    """One ES module: `SW_PALETTE`, `_common.js`, then the given widget files (see module docstring)."""
+    palette = f"const SW_PALETTE = {json.dumps(list(CLASS_PALETTE))};"
+    return "\n".join([palette, *(_read(name) for name in ("_common.js", *files))])
 
 
 def css_source(*files: str) -> str:
@@ -69,12 +94,6 @@ def array_to_binary(array: Any, dtype: Any = None) -> dict[str, Any]:
     arr = np.asarray(array, dtype=dtype)
     arr = np.ascontiguousarray(arr.astype(arr.dtype.newbyteorder("<"), copy=False))
     return {"dtype": arr.dtype.name, "shape": list(arr.shape), "buffer": arr.tobytes()}
-
-
-def binary_to_array(value: dict[str, Any]) -> np.ndarray:
-    """Inverse of `array_to_binary` (accepts bytes, bytearray or memoryview buffers)."""
-    buffer = value["buffer"]
-    return np.frombuffer(bytes(buffer), dtype=np.dtype(value["dtype"]).newbyteorder("<")).reshape(value["shape"])
 
 
 def encode_thumbnails(images: np.ndarray, size: int, fmt: str = "PNG") -> list[bytes]:

@@ -17,24 +17,13 @@ import numpy as np
 from ..compute.images import ImageSource
 from ..compute.probe_clusters import ProbeClusters
 from ..compute.validation import check_positive_int
-from ._base import check_kwargs, encode_thumbnails
+from ._base import CLASS_PALETTE, check_kwargs, class_color, encode_thumbnails
 from .cluster_gallery import ClusterGallery
 from .image_gallery import ImageGallery
 from .latent_scatter import LatentScatter
 from .link import link_selection
 
-CLASS_COLORS = [
-    "#e15759",
-    "#4e79a7",
-    "#59a14f",
-    "#f28e2b",
-    "#b07aa1",
-    "#76b7b2",
-    "#edc948",
-    "#ff9da7",
-    "#9c755f",
-    "#bab0ac",
-]
+CLASS_COLORS = list(CLASS_PALETTE)  # kept for existing imports; the palette lives in _base
 
 
 def tile(images: np.ndarray, columns: int, *, pad: int = 2, background: int = 255) -> np.ndarray:
@@ -96,7 +85,7 @@ class ProbeExplorer(widgets.VBox):
             raise ValueError(f"class_names has {len(names)} names but the model has {n_classes} classes")
         self.class_names = names
         self.cluster_names = [f"cluster {k} → {names[c]}" for k, c in enumerate(clusters.cluster_classes_)]
-        class_colors = [CLASS_COLORS[c % len(CLASS_COLORS)] for c in range(n_classes)]
+        class_colors = [class_color(c) for c in range(n_classes)]
         colorings: dict[str, np.ndarray] = {f"p({name})": clusters.probs_[:, c] for c, name in enumerate(names)}
         colorings["cluster"] = clusters.labels_
         colorings["predicted class"] = clusters.probs_.argmax(1)
