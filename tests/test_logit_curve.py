@@ -161,3 +161,17 @@ def test_binary_round_trip_is_little_endian_and_exact():
     assert packed["dtype"] == "float32" and packed["shape"] == [3, 4] and len(packed["buffer"]) == 48
     np.testing.assert_array_equal(binary_to_array(packed), array)
     assert isinstance(LogitCurve(np.zeros(3)), SpurWidget)
+
+
+def test_selection_set_from_code_moves_the_window_onto_it():
+    logits = np.array([0.5, -2.0, 1.5, 3.0, -0.25, 1.0], dtype=np.float32)
+    w = LogitCurve(logits)
+    w.selection = [2, 5]  # logits 1.5 and 1.0: the window [1.0, 1.5] holds no other sample
+    assert w.window == (1.0, 1.5) and w.selection.dtype == np.int64 and w.selection.tolist() == [2, 5]
+    w.selection = np.array([False, False, False, False, True, True])  # -0.25 and 1.0: 0.5 lies between
+    assert w.window == (-0.25, 1.0) and w.selection.tolist() == [0, 4, 5] and w.count == 3
+    w.selection = []
+    assert w.selection.tolist() == [] and w.count == 0 and w.window[1] < -2.0
+    with pytest.raises(Exception, match=r"selection indices must be in 0..5; got 1..6"):
+        w.selection = [1, 6]
+    assert w.selection.tolist() == [] and w.count == 0

@@ -122,6 +122,40 @@ def encode_thumbnails(images: np.ndarray, size: int, fmt: str = "PNG") -> list[b
     return out
 
 
+def selection_array(value: Any, n_points: int, name: str = "selection") -> np.ndarray:
+    """Every widget's `selection` type: int64 indices, ascending and unique, in 0..n_points-1.
+
+    Accepts integer indices (list, array, tensor) or a boolean mask of shape (n_points,);
+    raises traitlets.TraitError naming `name`, what is expected and what came.
+    """
+    array = np.asarray(value.detach().cpu().numpy() if hasattr(value, "detach") else value)
+    if array.dtype == bool and array.shape == (n_points,):
+        return np.flatnonzero(array).astype(np.int64)
+    if array.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if array.ndim != 1 or array.dtype.kind not in "iu":
+        raise traitlets.TraitError(
+            f"{name} must be integer point indices or a boolean mask of shape ({n_points},); "
+            f"got {array.dtype} of shape {array.shape}"
+        )
+    if array.min() < 0 or array.max() >= n_points:
+        raise traitlets.TraitError(
+            f"{name} indices must be in 0..{n_points - 1}; got {int(array.min())}..{int(array.max())}"
+        )
+    if array.dtype == np.int64 and (array[1:] > array[:-1]).all():
+        return array  # already ascending and unique: skip the sort
+    return np.unique(array).astype(np.int64)
+
+
+def selection_trait(help: str) -> traitlets.Any:
+    """A `selection` trait synced to the view as a JSON list of ints, held in Python as int64 ndarray."""
+    return traitlets.Any(np.zeros(0, dtype=np.int64), help=help).tag(
+        sync=True,
+        to_json=lambda value, _widget: np.asarray(value, dtype=np.int64).tolist(),
+        from_json=lambda value, _widget: np.asarray(value if value is not None else [], dtype=np.int64),
+    )
+
+
 def set_array_trait(obj: traitlets.HasTraits, name: str, value: np.ndarray) -> None:
     """Assign a numpy array trait only when it changed (traitlets cannot compare arrays)."""
     old = getattr(obj, name)

@@ -25,7 +25,15 @@ import traitlets
 from ..compute.projection import color_codes, points_in_polygon, project_2d
 from ..compute.subsample import density_subsample
 from ..compute.validation import check_positive_int
-from ._base import SpurWidget, array_to_binary, css_source, encode_thumbnails, esm_source, set_array_trait
+from ._base import (
+    SpurWidget,
+    array_to_binary,
+    css_source,
+    encode_thumbnails,
+    esm_source,
+    selection_array,
+    set_array_trait,
+)
 from .exports import LatentScatterExport
 
 
@@ -204,24 +212,7 @@ class LatentScatter(LatentScatterExport, SpurWidget):
 
     @traitlets.validate("selection")
     def _validate_selection(self, proposal: dict[str, Any]) -> np.ndarray:
-        value = proposal["value"]
-        array = np.asarray(value.detach().cpu().numpy() if hasattr(value, "detach") else value)
-        if array.dtype == bool and array.shape == (self.n_points,):
-            return np.flatnonzero(array).astype(np.int64)
-        if array.size == 0:
-            return np.zeros(0, dtype=np.int64)
-        if array.ndim != 1 or array.dtype.kind not in "iu":
-            raise traitlets.TraitError(
-                f"selection must be integer point indices or a boolean mask of shape ({self.n_points},); "
-                f"got {array.dtype} of shape {array.shape}"
-            )
-        if array.min() < 0 or array.max() >= self.n_points:
-            raise traitlets.TraitError(
-                f"selection indices must be in 0..{self.n_points - 1}; got {int(array.min())}..{int(array.max())}"
-            )
-        if array.dtype == np.int64 and (array[1:] > array[:-1]).all():
-            return array  # already ascending and unique (the lasso's selection): skip the sort
-        return np.unique(array).astype(np.int64)
+        return selection_array(proposal["value"], self.n_points)
 
     def _on_lasso(self, _change: Any = None) -> None:
         if self._from_lasso:
