@@ -9,10 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ipywidgets.widgets.widget import _remove_buffers
-from wire import binary_to_array
 
 from spurwidgets.widgets import LogitCurve
-from spurwidgets.widgets._base import SpurWidget, array_to_binary
+from spurwidgets.widgets._base import SpurWidget, array_from_binary, array_to_binary
 
 
 def state_bytes(widget) -> int:
@@ -31,7 +30,7 @@ def tied_curve():
 
 def test_envelope_contains_every_sample_in_its_column(tied_curve):
     values, _, w = tied_curve
-    env = binary_to_array(w.envelope)
+    env = w.envelope
     n_columns = env.shape[0]
     assert env.dtype == np.float32 and env.shape == (2000, 2)  # 3 classes: 40 KB budget / 20 bytes
     # documented layout: column c holds ranks floor(c * N / columns) .. floor((c + 1) * N / columns) - 1
@@ -45,7 +44,7 @@ def test_envelope_contains_every_sample_in_its_column(tied_curve):
 
 def test_label_counts_per_column_sum_to_class_totals(tied_curve):
     _, labels, w = tied_curve
-    counts = binary_to_array(w.label_counts)
+    counts = w.label_counts
     assert counts.dtype == np.uint32 and counts.shape[1] == 3
     assert counts.sum(axis=0).tolist() == np.bincount(labels).tolist()
     assert w.label_names == ["0", "1", "2"]
@@ -159,7 +158,7 @@ def test_binary_round_trip_is_little_endian_and_exact():
     array = np.arange(12, dtype=">f4").reshape(3, 4)
     packed = array_to_binary(array)
     assert packed["dtype"] == "float32" and packed["shape"] == [3, 4] and len(packed["buffer"]) == 48
-    np.testing.assert_array_equal(binary_to_array(packed), array)
+    np.testing.assert_array_equal(array_from_binary(packed), array)
     assert isinstance(LogitCurve(np.zeros(3)), SpurWidget)
 
 

@@ -5,7 +5,8 @@
   `guard(callback)` to run Python callbacks so that their exceptions become visible in the
   widget, and logging of errors the JS reports from the browser.
 - Binary helpers: `array_to_binary` turns an array into `{"dtype", "shape", "buffer"}` (the
-  buffer travels as a binary comm frame, never as a JSON list).
+  buffer travels as a binary comm frame, never as a JSON list); `array_from_binary` inverts it.
+  `NDArray(dtype)` is a trait holding the ndarray itself, with that pair as its serializer.
 - `encode_thumbnails(images, size)`: uint8 (k, H, W, 3) pictures -> PNG bytes at display size.
 
 Sharing JS helpers without a bundler or CDN
@@ -94,6 +95,44 @@ def array_to_binary(array: Any, dtype: Any = None) -> dict[str, Any]:
     arr = np.asarray(array, dtype=dtype)
     arr = np.ascontiguousarray(arr.astype(arr.dtype.newbyteorder("<"), copy=False))
     return {"dtype": arr.dtype.name, "shape": list(arr.shape), "buffer": arr.tobytes()}
+
+
+def array_from_binary(value: dict[str, Any]) -> np.ndarray:
+    """Inverse of `array_to_binary` (accepts bytes, bytearray or memoryview buffers)."""
+    dtype = np.dtype(value["dtype"]).newbyteorder("<")
+    return np.frombuffer(bytes(value["buffer"]), dtype=dtype).reshape(value["shape"])
+
+
+def _array_to_json(value: np.ndarray | None, _widget: Any) -> dict[str, Any] | None:
+    return None if value is None else array_to_binary(value)
+
+
+def _array_from_json(value: dict[str, Any] | None, _widget: Any) -> np.ndarray | None:
+    return None if not value else array_from_binary(value)
+
+
+class NDArray(traitlets.TraitType[Any, Any]):
+    """A trait holding a C-contiguous ndarray of one dtype (or None), synced as binary.
+
+    On the wire it is `{"dtype", "shape", "buffer"}` (the buffer a binary comm frame; `swArray`
+    reads it in JS); in Python it is the array itself. Assigned values are converted to `dtype`.
+    """
+
+    info_text = "an array (or None)"
+
+    def __init__(self, dtype: Any, *, help: str = "") -> None:  # noqa: A002 - traitlets' name
+        super().__init__(default_value=None, allow_none=True, help=help)
+        self.dtype = np.dtype(dtype)
+        self.tag(sync=True, to_json=_array_to_json, from_json=_array_from_json)
+
+    def validate(self, obj: Any, value: Any) -> np.ndarray | None:
+        if value is None:
+            return None
+        try:
+            return np.ascontiguousarray(value, dtype=self.dtype)
+        except (TypeError, ValueError):
+            self.error(obj, value)
+            raise  # unreachable: error() raises TraitError
 
 
 def encode_thumbnails(images: np.ndarray, size: int, fmt: str = "PNG") -> list[bytes]:

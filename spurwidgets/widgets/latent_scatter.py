@@ -26,8 +26,8 @@ from ..compute.projection import color_codes, points_in_polygon, project_2d
 from ..compute.subsample import density_subsample
 from ..compute.validation import check_positive_int
 from ._base import (
+    NDArray,
     SpurWidget,
-    array_to_binary,
     css_source,
     encode_thumbnails,
     esm_source,
@@ -59,8 +59,8 @@ class LatentScatter(LatentScatterExport, SpurWidget):
     `w.selection = indices` (or a boolean mask) to select from code: the view highlights it.
     """
 
-    coords = traitlets.Dict(help="float32 (N, 2) point coordinates (binary)").tag(sync=True)
-    codes = traitlets.Dict(help="uint8 (N,) colour code of each point for the active colouring (binary)").tag(sync=True)
+    coords = NDArray(np.float32, help="float32 (M, 2) coordinates of the drawn points (binary)")
+    codes = NDArray(np.uint8, help="uint8 (M,) colour code of each drawn point for the active colouring (binary)")
     colorings = traitlets.List(traitlets.Unicode(), help="names of the available colourings").tag(sync=True)
     color_by = traitlets.Unicode("", help="name of the active colouring (dropdown), synced both ways").tag(sync=True)
     color_kind = traitlets.Unicode("categorical", help="'categorical' (legend) or 'continuous' (colour bar)").tag(
@@ -153,7 +153,7 @@ class LatentScatter(LatentScatterExport, SpurWidget):
         self.n_total = self.n_points
         self.subsampled = self.drawn is not None
         shown = self.points_2d if self.drawn is None else self.points_2d[self.drawn]
-        self.coords = array_to_binary(shown, np.float32)
+        self.coords = shown
         self.colorings = list(self._colorings)
         self.color_by = self.colorings[0]
         self._on_color_by()  # unguarded: a bad colouring raises here, at construction
@@ -208,7 +208,7 @@ class LatentScatter(LatentScatterExport, SpurWidget):
         self.color_range = [float(v) for v in coding["range"]]
         self.color_kind = coding["kind"]
         codes = coding["codes"] if self.drawn is None else coding["codes"][self.drawn]
-        self.codes = array_to_binary(codes, np.uint8)  # the drawn points only: M bytes
+        self.codes = codes  # the drawn points only: M bytes
 
     @traitlets.validate("selection")
     def _validate_selection(self, proposal: dict[str, Any]) -> np.ndarray:

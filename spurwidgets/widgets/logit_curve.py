@@ -17,7 +17,7 @@ import traitlets
 
 from ..compute.sorting import argsort_float32, smallest_abs_quantile
 from ..compute.validation import check_labels, check_logits, check_positive_int, check_window
-from ._base import SpurWidget, array_to_binary, css_source, esm_source, selection_array, set_array_trait
+from ._base import NDArray, SpurWidget, css_source, esm_source, selection_array, set_array_trait
 from .exports import LogitCurveExport
 
 MAX_COLUMNS = 2048
@@ -67,8 +67,8 @@ class LogitCurve(LogitCurveExport, SpurWidget):
         default_value=(0.0, 0.0),
         help="(lo, hi) logit window, lo <= hi, synced both ways",
     ).tag(sync=True)
-    envelope = traitlets.Dict(help="float32 (columns, 2) min/max of the sorted curve per rank column").tag(sync=True)
-    label_counts = traitlets.Dict(help="uint32 (columns, classes) label counts per rank column").tag(sync=True)
+    envelope = NDArray(np.float32, help="float32 (columns, 2) min/max of the sorted curve per rank column")
+    label_counts = NDArray(np.uint32, help="uint32 (columns, classes) label counts per rank column (None: no labels)")
     label_names = traitlets.List(traitlets.Unicode(), help="legend names of the label_counts classes").tag(sync=True)
     n_samples = traitlets.Int(0, help="N, the number of samples on the curve").tag(sync=True)
     count = traitlets.Int(0, help="exact number of samples in the window").tag(sync=True)
@@ -167,12 +167,12 @@ class LogitCurve(LogitCurveExport, SpurWidget):
             self.label_names = names + (["other"] if n_codes > len(names) else [])
         n_columns = max(1, min(n, MAX_COLUMNS, STATE_BUDGET // (8 + 4 * n_codes)))
         envelope, edges = sorted_envelope(self.sorted_values, n_columns)
-        self.envelope = array_to_binary(envelope)
+        self.envelope = envelope
         self._sorted_codes = None
         if n_codes:
             # legend code of each rank (uint8): column counts now, exact window counts later
             self._sorted_codes = self._label_codes(self.labels)[self.order]
-            self.label_counts = array_to_binary(column_label_counts(self._sorted_codes, edges, n_codes))
+            self.label_counts = column_label_counts(self._sorted_codes, edges, n_codes)
 
     @staticmethod
     def _class_name(label: int, class_names: Any) -> str:
