@@ -74,7 +74,9 @@ class LatentScatter(LatentScatterExport, SpurWidget):
         sync=True
     )
     axis_labels = traitlets.List(traitlets.Unicode(), default_value=["", ""], help="x and y axis titles").tag(sync=True)
-    lasso = traitlets.List(help="selection polygon [[x, y], ...] in data coordinates; [] = none").tag(sync=True)
+    lasso: traitlets.List[Any] = traitlets.List(
+        help="selection polygon [[x, y], ...] in data coordinates; [] = none"
+    ).tag(sync=True)
     selected_bits = traitlets.Bytes(
         b"",
         help="bitmask (np.packbits, little order) over the drawn points of a selection set from Python (or of "

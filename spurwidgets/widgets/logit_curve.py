@@ -163,13 +163,13 @@ class LogitCurve(LogitCurveExport, SpurWidget):
             # label -> legend position; labels outside the legend get the "other" code
             self._code_of_label = np.full(len(counts), len(self._legend_classes), dtype=np.uint8)
             self._code_of_label[self._legend_classes] = np.arange(len(self._legend_classes))
-            names = [self._class_name(c, class_names) for c in self._legend_classes]
+            names = [self._class_name(int(c), class_names) for c in self._legend_classes]
             self.label_names = names + (["other"] if n_codes > len(names) else [])
         n_columns = max(1, min(n, MAX_COLUMNS, STATE_BUDGET // (8 + 4 * n_codes)))
         envelope, edges = sorted_envelope(self.sorted_values, n_columns)
         self.envelope = envelope
         self._sorted_codes = None
-        if n_codes:
+        if n_codes and self.labels is not None:
             # legend code of each rank (uint8): column counts now, exact window counts later
             self._sorted_codes = self._label_codes(self.labels)[self.order]
             self.label_counts = column_label_counts(self._sorted_codes, edges, n_codes)
