@@ -13,7 +13,8 @@ Sharing JS helpers without a bundler or CDN
 -------------------------------------------
 `_common.js` holds plain functions (no `export`s), e.g. `swArray(obj)` (a `{dtype, shape,
 buffer}` trait as a typed array; copies when the DataView is unaligned), `swCssVar(el, name,
-fallback)`, `swErrorBanner(model, el)`, `swDebounce`, `swSafeRender`. `esm_source("x.js")`
+fallback)`, `swErrorBanner(model, el)`, `swDebounce`, `swSafeRender`, `swNiceTicks(lo, hi,
+count)` (axis ticks) and `swClassColor(i)` (the class palette). `esm_source("x.js")`
 returns the text of `_common.js` followed by `x.js`, so every widget's `_esm` is ONE self-
 contained ES module in which the helpers are ordinary top-level functions. A widget file
 therefore uses the helpers without importing them and exports `default { render }` itself.
