@@ -81,7 +81,7 @@ def wire_sizes(points: np.ndarray, codes: np.ndarray) -> tuple[float, float]:
     import plotly.graph_objects as go
 
     w = LatentScatter(points, color=codes)
-    ours = len(w.coords["buffer"]) + len(w.codes["buffer"])
+    ours = w.coords.nbytes + w.codes.nbytes
     fig = go.Figure(go.Scattergl(x=points[:, 0], y=points[:, 1], mode="markers", marker={"color": codes}))
     theirs = len(fig.to_json())
     return ours / len(points), theirs / len(points)

@@ -219,9 +219,9 @@ def bench_latent_scatter(n: int, max_points: int = 1_000_000) -> dict:
     points = rng.normal(size=(n, 2)).astype(np.float32)
     colours = {"class": rng.integers(0, 3, n), "score": rng.random(n).astype(np.float32)}
     w, t_build = _timed(LatentScatter, points, colours, max_points=max_points)
-    initial = len(w.coords["buffer"]) + len(w.codes["buffer"])
+    initial = w.coords.nbytes + w.codes.nbytes
     w.color_by = "score"
-    recolour = len(w.codes["buffer"])
+    recolour = w.codes.nbytes
     ring = [[1.5 * np.cos(a), 1.5 * np.sin(a)] for a in np.linspace(0, 2 * np.pi, 64)]
     _, t_lasso = _timed(setattr, w, "lasso", ring)
     _, t_exact = _timed(points_in_polygon, points, ring)

@@ -67,7 +67,8 @@ def test_new_indices_reset_the_page_and_drop_hidden_selections(pictures):
     g.page = 3
     g.selection = [1, 35, 90]
     g.indices = np.arange(30, 100)
-    assert g.page == 0 and g.page_indices[0] == 30 and g.selection == [35, 90]
+    assert g.page == 0 and g.page_indices[0] == 30 and g.selection.tolist() == [35, 90]
+    assert g.selection.dtype == np.int64
 
 
 def test_image_gallery_refuses_bad_arguments(pictures):
@@ -182,3 +183,16 @@ def test_cluster_gallery_refuses_mismatched_clusters(pictures):
         ClusterGallery(pictures, [0, 1, 2])
     with pytest.raises(TypeError, match="clusters must be an integer array"):
         ClusterGallery(pictures[:2], [0.5, 1.5])
+
+
+def test_gallery_selection_is_int64_ascending_and_validated(pictures):
+    g = ImageGallery(pictures, page_size=10)
+    g.selection = [9, 3, 3]
+    assert g.selection.dtype == np.int64 and g.selection.tolist() == [3, 9]
+    g.selection = np.arange(len(pictures)) == 4  # a boolean mask works too
+    assert g.selection.tolist() == [4]
+    assert g.get_state()["selection"] == [4]  # the view gets a JSON list of ints
+    g.set_state({"selection": [7, 2]})  # clicks from the view, in click order
+    assert g.selection.tolist() == [2, 7]
+    with pytest.raises(Exception, match=rf"selection indices must be in 0..{len(pictures) - 1}"):
+        g.selection = [len(pictures)]

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from spurwidgets.compute.projection import color_codes, points_in_polygon, project_2d
-from spurwidgets.widgets._base import binary_to_array
 from spurwidgets.widgets.latent_scatter import LatentScatter
 
 
@@ -60,9 +59,11 @@ def test_two_d_points_pass_through_and_unknown_projection_is_refused(square):
 
 def test_wire_format_is_nine_bytes_per_point(square):
     w = LatentScatter(square, color=np.arange(9) % 2)
-    assert w.coords["dtype"] == "float32" and len(w.coords["buffer"]) == 9 * 8
-    assert w.codes["dtype"] == "uint8" and len(w.codes["buffer"]) == 9
-    assert np.array_equal(binary_to_array(w.coords), square)
+    assert w.coords.dtype == np.float32 and w.coords.nbytes == 9 * 8
+    assert w.codes.dtype == np.uint8 and w.codes.nbytes == 9
+    assert np.array_equal(w.coords, square)
+    wire = w.get_state()["coords"]  # the view gets {dtype, shape, buffer}, the buffer as raw bytes
+    assert wire["dtype"] == "float32" and wire["shape"] == [9, 2] and len(wire["buffer"]) == 9 * 8
 
 
 def test_switching_colouring_sends_new_codes_and_legend(square):
@@ -72,12 +73,12 @@ def test_switching_colouring_sends_new_codes_and_legend(square):
     assert w.color_kind == "categorical" and w.color_labels == ["a", "b", "c"]
     w.color_by = "p"
     assert w.color_kind == "continuous" and w.color_range == [0.0, 1.0] and w.color_labels == []
-    assert binary_to_array(w.codes).tolist() == [0, 32, 64, 96, 128, 159, 191, 223, 255]
+    assert w.codes.tolist() == [0, 32, 64, 96, 128, 159, 191, 223, 255]
 
 
 def test_color_ranges_fix_the_continuous_scale(square):
     w = LatentScatter(square, color={"p": np.full(9, 0.5)}, color_ranges={"p": (0, 1)})
-    assert w.color_range == [0.0, 1.0] and set(binary_to_array(w.codes).tolist()) == {128}
+    assert w.color_range == [0.0, 1.0] and set(w.codes.tolist()) == {128}
 
 
 def test_box_selection_gives_exact_int64_indices(square):
@@ -173,7 +174,7 @@ def test_probe_explorer_shows_clusters_selection_and_traversal(fitted_clusters):
     app = ProbeExplorer(probes=probes, clusters=pc, class_names=["red", "blue"], n_steps=5)
     assert app.scatter.colorings == ["cluster", "p(red)", "p(blue)", "predicted class"]
     assert app.scatter.color_labels == ["cluster 0 → red", "cluster 1 → blue"]
-    assert app.scatter.category_colors == ["#e15759", "#4e79a7"]
+    assert app.scatter.category_colors == ["#4e79a7", "#f28e2b"]  # CLASS_PALETTE[:2]
     assert f"{100 * pc.average_cluster_probability_:.1f}%" in app.header.value
     sizes = {section["cluster"]: section["size"] for section in app.cluster_gallery.sections}
     assert sizes == {k: int((pc.labels_ == k).sum()) for k in np.unique(pc.labels_)}

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from ipywidgets.widgets.widget import _remove_buffers
 
 from spurwidgets.widgets import LogitCurve
-from spurwidgets.widgets._base import SpurWidget, array_to_binary, binary_to_array
+from spurwidgets.widgets._base import SpurWidget, array_from_binary, array_to_binary
 
 
 def state_bytes(widget) -> int:
@@ -30,7 +30,7 @@ def tied_curve():
 
 def test_envelope_contains_every_sample_in_its_column(tied_curve):
     values, _, w = tied_curve
-    env = binary_to_array(w.envelope)
+    env = w.envelope
     n_columns = env.shape[0]
     assert env.dtype == np.float32 and env.shape == (2000, 2)  # 3 classes: 40 KB budget / 20 bytes
     # documented layout: column c holds ranks floor(c * N / columns) .. floor((c + 1) * N / columns) - 1
@@ -44,7 +44,7 @@ def test_envelope_contains_every_sample_in_its_column(tied_curve):
 
 def test_label_counts_per_column_sum_to_class_totals(tied_curve):
     _, labels, w = tied_curve
-    counts = binary_to_array(w.label_counts)
+    counts = w.label_counts
     assert counts.dtype == np.uint32 and counts.shape[1] == 3
     assert counts.sum(axis=0).tolist() == np.bincount(labels).tolist()
     assert w.label_names == ["0", "1", "2"]
@@ -158,5 +158,19 @@ def test_binary_round_trip_is_little_endian_and_exact():
     array = np.arange(12, dtype=">f4").reshape(3, 4)
     packed = array_to_binary(array)
     assert packed["dtype"] == "float32" and packed["shape"] == [3, 4] and len(packed["buffer"]) == 48
-    np.testing.assert_array_equal(binary_to_array(packed), array)
+    np.testing.assert_array_equal(array_from_binary(packed), array)
     assert isinstance(LogitCurve(np.zeros(3)), SpurWidget)
+
+
+def test_selection_set_from_code_moves_the_window_onto_it():
+    logits = np.array([0.5, -2.0, 1.5, 3.0, -0.25, 1.0], dtype=np.float32)
+    w = LogitCurve(logits)
+    w.selection = [2, 5]  # logits 1.5 and 1.0: the window [1.0, 1.5] holds no other sample
+    assert w.window == (1.0, 1.5) and w.selection.dtype == np.int64 and w.selection.tolist() == [2, 5]
+    w.selection = np.array([False, False, False, False, True, True])  # -0.25 and 1.0: 0.5 lies between
+    assert w.window == (-0.25, 1.0) and w.selection.tolist() == [0, 4, 5] and w.count == 3
+    w.selection = []
+    assert w.selection.tolist() == [] and w.count == 0 and w.window[1] < -2.0
+    with pytest.raises(Exception, match=r"selection indices must be in 0..5; got 1..6"):
+        w.selection = [1, 6]
+    assert w.selection.tolist() == [] and w.count == 0

@@ -45,7 +45,7 @@ def test_low_spuriosity_tuning_closes_the_gap_and_stops_early():
     result = tune_head(SHORTCUT_HEAD, *TRAIN, *VAL, n_per_class=20, lr=0.1, max_epochs=200, device="cpu")
     assert result.before["gaps"] == {0: 1.0, 1: 1.0}
     assert max(abs(g) for g in result.after["gaps"].values()) < 0.05
-    assert result.stopped_early and result.epochs_run < 200
+    assert result.reached_threshold and result.epochs_run < 200
     assert result.after["accuracy"] > result.before["accuracy"] == 0.5
     assert len(result.history) == result.epochs_run
     assert result.summary()["val_accuracy_after"] == result.after["accuracy"]
@@ -125,7 +125,7 @@ def test_mismatched_head_is_refused():
 
 def test_without_reaching_the_threshold_the_best_head_seen_is_returned():
     result = tune_head(SHORTCUT_HEAD, *TRAIN, *VAL, n_per_class=20, lr=1e-4, max_epochs=2, device="cpu")
-    assert not result.stopped_early and result.epochs_run == 2
+    assert not result.reached_threshold and result.epochs_run == 2
     worst = [max(abs(g) for g in h["gaps"].values()) for h in result.history]
     assert max(abs(g) for g in result.after["gaps"].values()) <= min([1.0, *worst])
     if result.best_epoch == 0:
@@ -151,7 +151,7 @@ def test_a_head_collapsed_to_one_class_does_not_meet_the_stop_rule():
     result = tune_head(SHORTCUT_HEAD, *train, *VAL_90, n_per_class=20, lr=5.0, max_epochs=3, device="cpu")
     assert [h["val_accuracy"] for h in result.history] == [0.5, 0.5, 0.5]
     assert all(h["gaps"] == {0: 0.0, 1: 0.0} for h in result.history)
-    assert not result.reached_threshold and not result.stopped_early and result.epochs_run == 3
+    assert not result.reached_threshold and result.epochs_run == 3
     assert result.best_epoch == 0  # the untuned head is the best trade-off: kept, not the collapse
     np.testing.assert_array_equal(result.weight, SHORTCUT_HEAD[0])
     assert result.after["accuracy"] == 0.9
@@ -164,7 +164,10 @@ def test_epochs_that_close_the_gap_by_losing_accuracy_are_passed_over():
     result = tune_head(SHORTCUT_HEAD, *train, *VAL_90, n_per_class=20, lr=0.3, max_epochs=100, device="cpu")
     small_gap = [h for h in result.history if max(abs(g) for g in h["gaps"].values()) < 0.05]
     assert small_gap[0]["val_accuracy"] < 0.88  # a gap-only rule would have stopped here
-    assert result.reached_threshold and result.stopped_early
+    assert result.reached_threshold
+    with pytest.warns(DeprecationWarning, match="use reached_threshold"):
+        assert result.stopped_early is True  # deprecated read-only alias
+    assert "stopped_early" not in result.summary()
     assert result.after["accuracy"] >= 0.88 and max(abs(g) for g in result.after["gaps"].values()) < 0.05
     assert result.best_epoch == result.epochs_run > small_gap[0]["epoch"]
 

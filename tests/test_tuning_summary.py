@@ -19,11 +19,10 @@ def result(strategy: str, acc: tuple[float, float], gaps: tuple[dict, dict], met
         bias=np.zeros(2, np.float32),
         selected=np.arange(40),
         epochs_run=300 if not met else epoch,
-        stopped_early=met,
+        reached_threshold=met,
         before={"accuracy": acc[0], "gaps": gaps[0]},
         after={"accuracy": acc[1], "gaps": gaps[1]},
         best_epoch=epoch,
-        reached_threshold=met,
         note="stop rule met at epoch 12" if met else note,
     )
 

@@ -16,6 +16,7 @@ classified ones to the same count. Gaps and accuracies are fractions (0.05 = 5 p
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -111,13 +112,20 @@ class TuningResult:
     bias: np.ndarray
     selected: np.ndarray
     epochs_run: int
-    stopped_early: bool  # the stop rule was met (before max_epochs, or already at the start)
+    reached_threshold: bool  # the stop rule was met: every |gap| < threshold within the accuracy tolerances
     before: dict[str, Any]
     after: dict[str, Any]
     history: list[dict[str, Any]] = field(default_factory=list)
     best_epoch: int = 0  # the epoch whose head is returned (0: the head given)
-    reached_threshold: bool = False  # the returned head has every |gap| < threshold within the accuracy tolerance
     note: str = ""  # one line saying whether the stop rule was met, and if not what was kept
+
+    @property
+    def stopped_early(self) -> bool:
+        """Deprecated alias of `reached_threshold` (it always had the same value)."""
+        warnings.warn(
+            "TuningResult.stopped_early is deprecated; use reached_threshold", DeprecationWarning, stacklevel=2
+        )
+        return self.reached_threshold
 
     def to_torch(self) -> nn.Linear:
         """The tuned head as a CPU nn.Linear."""
@@ -143,7 +151,6 @@ class TuningResult:
             "max_gap_after": max(self.after["gaps"].values()),
             "epochs": self.epochs_run,
             "best_epoch": self.best_epoch,
-            "stopped_early": self.stopped_early,
             "reached_threshold": self.reached_threshold,
             "note": self.note,
             "n_tuning_images": len(self.selected),
@@ -322,18 +329,17 @@ def tune_head(
             f"(untuned {before['accuracy']:.1%})"
         )
     return TuningResult(
-        strategy,
-        final_w,
-        final_b,
-        selected,
-        epoch,
-        bool(stopped),
-        before,
-        after,
-        history,
-        best_epoch,
-        bool(stopped),
-        note,
+        strategy=strategy,
+        weight=final_w,
+        bias=final_b,
+        selected=selected,
+        epochs_run=epoch,
+        reached_threshold=bool(stopped),
+        before=before,
+        after=after,
+        history=history,
+        best_epoch=best_epoch,
+        note=note,
     )
 
 

@@ -5,24 +5,30 @@
   `guard(callback)` to run Python callbacks so that their exceptions become visible in the
   widget, and logging of errors the JS reports from the browser.
 - Binary helpers: `array_to_binary` turns an array into `{"dtype", "shape", "buffer"}` (the
-  buffer travels as a binary comm frame, never as a JSON list); `binary_to_array` inverts it.
+  buffer travels as a binary comm frame, never as a JSON list); `array_from_binary` inverts it.
+  `NDArray(dtype)` is a trait holding the ndarray itself, with that pair as its serializer.
 - `encode_thumbnails(images, size)`: uint8 (k, H, W, 3) pictures -> PNG bytes at display size.
 
 Sharing JS helpers without a bundler or CDN
 -------------------------------------------
 `_common.js` holds plain functions (no `export`s), e.g. `swArray(obj)` (a `{dtype, shape,
 buffer}` trait as a typed array; copies when the DataView is unaligned), `swCssVar(el, name,
-fallback)`, `swErrorBanner(model, el)`, `swDebounce`, `swSafeRender`. `esm_source("x.js")`
+fallback)`, `swErrorBanner(model, el)`, `swDebounce`, `swSafeRender`, `swNiceTicks(lo, hi,
+count)` (axis ticks) and `swClassColor(i)` (the class palette). `esm_source("x.js")`
 returns the text of `_common.js` followed by `x.js`, so every widget's `_esm` is ONE self-
 contained ES module in which the helpers are ordinary top-level functions. A widget file
 therefore uses the helpers without importing them and exports `default { render }` itself.
 `css_source("x.css")` likewise prepends `_common.css` (the banner and theme variables).
+
+`CLASS_PALETTE` is the one categorical palette (Tableau 10) of every widget: Python widgets use
+it directly and `esm_source` writes it into each module as `SW_PALETTE`, so JS never repeats it.
 """
 
 from __future__ import annotations
 
 import functools
 import io
+import json
 import logging
 import traceback
 from collections.abc import Callable
@@ -40,13 +46,34 @@ HERE = Path(__file__).resolve().parent
 _ALLOWED_BASE_KWARGS = {"layout", "tabbable", "tooltip"}
 
 
+# The categorical palette of every widget (classes, clusters, groups): Tableau 10.
+CLASS_PALETTE: tuple[str, ...] = (
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+)
+
+
+def class_color(index: int) -> str:
+    """Colour of class/cluster `index` (the palette cycles)."""
+    return CLASS_PALETTE[index % len(CLASS_PALETTE)]
+
+
 def _read(name: str) -> str:
     return (HERE / name).read_text(encoding="utf-8")
 
 
 def esm_source(*files: str) -> str:
-    """One ES module: `_common.js` followed by the given widget files (see module docstring)."""
-    return "\n".join(_read(name) for name in ("_common.js", *files))
+    """One ES module: `SW_PALETTE`, `_common.js`, then the given widget files (see module docstring)."""
+    palette = f"const SW_PALETTE = {json.dumps(list(CLASS_PALETTE))};"
+    return "\n".join([palette, *(_read(name) for name in ("_common.js", *files))])
 
 
 def css_source(*files: str) -> str:
@@ -71,10 +98,42 @@ def array_to_binary(array: Any, dtype: Any = None) -> dict[str, Any]:
     return {"dtype": arr.dtype.name, "shape": list(arr.shape), "buffer": arr.tobytes()}
 
 
-def binary_to_array(value: dict[str, Any]) -> np.ndarray:
+def array_from_binary(value: dict[str, Any]) -> np.ndarray:
     """Inverse of `array_to_binary` (accepts bytes, bytearray or memoryview buffers)."""
-    buffer = value["buffer"]
-    return np.frombuffer(bytes(buffer), dtype=np.dtype(value["dtype"]).newbyteorder("<")).reshape(value["shape"])
+    dtype = np.dtype(value["dtype"]).newbyteorder("<")
+    return np.frombuffer(bytes(value["buffer"]), dtype=dtype).reshape(value["shape"])
+
+
+def _array_to_json(value: np.ndarray | None, _widget: Any) -> dict[str, Any] | None:
+    return None if value is None else array_to_binary(value)
+
+
+def _array_from_json(value: dict[str, Any] | None, _widget: Any) -> np.ndarray | None:
+    return None if not value else array_from_binary(value)
+
+
+class NDArray(traitlets.TraitType[Any, Any]):
+    """A trait holding a C-contiguous ndarray of one dtype (or None), synced as binary.
+
+    On the wire it is `{"dtype", "shape", "buffer"}` (the buffer a binary comm frame; `swArray`
+    reads it in JS); in Python it is the array itself. Assigned values are converted to `dtype`.
+    """
+
+    info_text = "an array (or None)"
+
+    def __init__(self, dtype: Any, *, help: str = "") -> None:  # noqa: A002 - traitlets' name
+        super().__init__(default_value=None, allow_none=True, help=help)
+        self.dtype = np.dtype(dtype)
+        self.tag(sync=True, to_json=_array_to_json, from_json=_array_from_json)
+
+    def validate(self, obj: Any, value: Any) -> np.ndarray | None:
+        if value is None:
+            return None
+        try:
+            return np.ascontiguousarray(value, dtype=self.dtype)
+        except (TypeError, ValueError):
+            self.error(obj, value)
+            raise  # unreachable: error() raises TraitError
 
 
 def encode_thumbnails(images: np.ndarray, size: int, fmt: str = "PNG") -> list[bytes]:
@@ -101,6 +160,40 @@ def encode_thumbnails(images: np.ndarray, size: int, fmt: str = "PNG") -> list[b
         image.save(buf, format=fmt, **({"optimize": False, "compress_level": 1} if fmt == "PNG" else {"quality": 85}))
         out.append(buf.getvalue())
     return out
+
+
+def selection_array(value: Any, n_points: int, name: str = "selection") -> np.ndarray:
+    """Every widget's `selection` type: int64 indices, ascending and unique, in 0..n_points-1.
+
+    Accepts integer indices (list, array, tensor) or a boolean mask of shape (n_points,);
+    raises traitlets.TraitError naming `name`, what is expected and what came.
+    """
+    array = np.asarray(value.detach().cpu().numpy() if hasattr(value, "detach") else value)
+    if array.dtype == bool and array.shape == (n_points,):
+        return np.flatnonzero(array).astype(np.int64)
+    if array.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if array.ndim != 1 or array.dtype.kind not in "iu":
+        raise traitlets.TraitError(
+            f"{name} must be integer point indices or a boolean mask of shape ({n_points},); "
+            f"got {array.dtype} of shape {array.shape}"
+        )
+    if array.min() < 0 or array.max() >= n_points:
+        raise traitlets.TraitError(
+            f"{name} indices must be in 0..{n_points - 1}; got {int(array.min())}..{int(array.max())}"
+        )
+    if array.dtype == np.int64 and (array[1:] > array[:-1]).all():
+        return array  # already ascending and unique: skip the sort
+    return np.unique(array).astype(np.int64)
+
+
+def selection_trait(help: str) -> traitlets.Any:
+    """A `selection` trait synced to the view as a JSON list of ints, held in Python as int64 ndarray."""
+    return traitlets.Any(np.zeros(0, dtype=np.int64), help=help).tag(
+        sync=True,
+        to_json=lambda value, _widget: np.asarray(value, dtype=np.int64).tolist(),
+        from_json=lambda value, _widget: np.asarray(value if value is not None else [], dtype=np.int64),
+    )
 
 
 def set_array_trait(obj: traitlets.HasTraits, name: str, value: np.ndarray) -> None:

@@ -1,6 +1,8 @@
 // Helpers shared by every spurwidgets widget. This file has no exports: the Python side
 // (`_base.esm_source`) prepends it to each widget's own file, so these are plain top-level
-// functions of that widget's single ES module. No bundler, no CDN.
+// functions of that widget's single ES module. No bundler, no CDN. The module starts with
+// `const SW_PALETTE = [...]`, written by Python from `_base.CLASS_PALETTE` (the one categorical
+// palette of every widget); use `swClassColor(i)`.
 
 const SW_TYPED = {
   float32: Float32Array, float64: Float64Array, int8: Int8Array, uint8: Uint8Array,
@@ -23,6 +25,19 @@ function swArray(obj) {
   }
   const data = new Typed(buf, offset, length / Typed.BYTES_PER_ELEMENT);
   return { data, shape: obj.shape };
+}
+
+// Colour of class/cluster `i` (the palette cycles).
+function swClassColor(i) { return SW_PALETTE[i % SW_PALETTE.length]; }
+
+// About `count` round axis ticks (steps 1, 2, 2.5, 5 x 10^k) covering [lo, hi].
+function swNiceTicks(lo, hi, count) {
+  const span = hi - lo || 1;
+  const mag = 10 ** Math.floor(Math.log10(span / count));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => span / s <= count) || 10 * mag;
+  const ticks = [];
+  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(Math.abs(t) < step * 1e-9 ? 0 : t);
+  return ticks;
 }
 
 // Bytes (DataView/ArrayBuffer/Uint8Array) -> object URL of an image; caller revokes.

@@ -21,6 +21,13 @@ class ClusterGalleryExport(SelectionExport):
     every marked cluster (the gallery's "selection"). `indices=` picks shown images directly.
     """
 
+    source: Any  # attributes of ClusterGallery (for type checkers)
+    indices: np.ndarray
+    clusters: np.ndarray
+    marked: Any
+    tags: Any
+    _members: dict[int, np.ndarray]
+
     def _export_size(self) -> int:
         return len(self.source)
 

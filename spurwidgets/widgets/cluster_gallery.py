@@ -48,7 +48,7 @@ class ClusterGallery(ClusterGalleryExport, SpurWidget):
     thumbnails = traitlets.Dict(help="cluster id (str) -> PNG bytes of its first n_thumbs thumbnails").tag(sync=True)
     thumb_indices = traitlets.Dict(help="cluster id (str) -> image index of each thumbnail").tag(sync=True)
     expanded = traitlets.List(traitlets.Int(), help="cluster ids whose sections show max_thumbs").tag(sync=True)
-    marked = traitlets.Dict(help="cluster id -> tag chosen by the user").tag(
+    marked: traitlets.Dict[Any, Any] = traitlets.Dict(help="cluster id -> tag chosen by the user").tag(
         sync=True, to_json=_marked_to_json, from_json=_marked_from_json
     )
     tags = traitlets.List(traitlets.Unicode(), help="tags a cluster can be marked with").tag(sync=True)

@@ -70,6 +70,8 @@ class SelectionExport:
     `_export_columns(indices)` the widget's own columns.
     """
 
+    selection: Any  # attributes of the widget class the mixin is used in (for type checkers)
+
     def _export_size(self) -> int:
         raise NotImplementedError
 
@@ -183,6 +185,8 @@ class SelectionExport:
 class LogitCurveExport(SelectionExport):
     """LogitCurve: the window's samples with their `logit` (the sorted class column)."""
 
+    values: np.ndarray
+
     def _export_size(self) -> int:
         return len(self.values)
 
@@ -204,6 +208,9 @@ class LogitCurveExport(SelectionExport):
 
 class LatentScatterExport(SelectionExport):
     """LatentScatter: the lasso's points with `x`, `y` (the plotted 2-D coordinates) and colourings."""
+
+    n_points: int
+    points_2d: np.ndarray
 
     def _export_size(self) -> int:
         return int(self.n_points)
@@ -229,6 +236,8 @@ class LatentScatterExport(SelectionExport):
 
 class ImageGalleryExport(SelectionExport):
     """ImageGallery: the clicked images with the gallery's score and caption."""
+
+    source: Any
 
     def _export_size(self) -> int:
         return len(self.source)

@@ -14,7 +14,7 @@ import traitlets
 
 from ..compute.images import ImageSource
 from ..compute.validation import check_labels, check_positive_int, check_vector
-from ._base import SpurWidget, css_source, encode_thumbnails, esm_source
+from ._base import SpurWidget, css_source, encode_thumbnails, esm_source, selection_array, selection_trait
 from .exports import ImageGalleryExport, check_indices
 
 __all__ = ["ImageGallery", "check_indices"]
@@ -42,7 +42,7 @@ class ImageGallery(ImageGalleryExport, SpurWidget):
     page_indices = traitlets.List(traitlets.Int(), help="image index of each thumbnail on the page").tag(sync=True)
     tooltips = traitlets.List(traitlets.Unicode(), help="hover text of each thumbnail").tag(sync=True)
     page_captions = traitlets.List(traitlets.Unicode(), help="caption under each thumbnail").tag(sync=True)
-    selection = traitlets.List(traitlets.Int(), help="selected image indices (clicks)").tag(sync=True)
+    selection = selection_trait("int64 indices (ascending) of the clicked images; settable, highlighted")
     title = traitlets.Unicode("", help="heading above the grid").tag(sync=True)
 
     _esm = esm_source("image_gallery.js")
@@ -87,6 +87,10 @@ class ImageGallery(ImageGalleryExport, SpurWidget):
         self.observe(self.guard(self._render_page), ["page", "page_size", "thumb_size"])
         self.indices = self._indices if indices is None else indices
 
+    @traitlets.validate("selection")
+    def _validate_selection(self, proposal: dict[str, Any]) -> np.ndarray:
+        return selection_array(proposal["value"], len(self.source))
+
     @property
     def indices(self) -> np.ndarray:
         """int64 indices of the images shown, in display order."""
@@ -96,9 +100,8 @@ class ImageGallery(ImageGalleryExport, SpurWidget):
     def indices(self, value: Any) -> None:
         self._indices = check_indices(value, len(self.source))
         self.n_items = len(self._indices)
-        if self.selection:  # keep only selected images that are still shown
-            chosen = np.asarray(self.selection, dtype=np.int64)
-            self.selection = chosen[np.isin(chosen, self._indices)].tolist()
+        if len(self.selection):  # keep only selected images that are still shown
+            self.selection = self.selection[np.isin(self.selection, self._indices)]
         if self.page != 0:
             self.page = 0  # the observer renders
         else:

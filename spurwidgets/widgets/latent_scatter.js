@@ -52,8 +52,6 @@ function lsRender({ model, el, guard }) {
     const p = plot(), v = s.view;
     return [p.x + ((x - v.x0) / (v.x1 - v.x0)) * p.w, p.y + ((v.y1 - y) / (v.y1 - v.y0)) * p.h];
   };
-  // test hook: client (page) coordinates of a data point
-  root.lsToClient = (x, y) => { const r = overlay.getBoundingClientRect(); const [cx, cy] = toCss(x, y); return [r.left + cx, r.top + cy]; };
 
   function loadCoords() {
     const c = swArray(model.get("coords"));
@@ -109,6 +107,9 @@ function lsRender({ model, el, guard }) {
 
   function draw() {
     const p = plot(), dpr = s.dpr;
+    // the visible data window and the plot box (CSS px inside the stage), for scripts reading the view
+    root.dataset.view = [s.view.x0, s.view.x1, s.view.y0, s.view.y1].join(",");
+    root.dataset.plot = [p.x, p.y, p.w, p.h].join(",");
     const w = Math.round(p.w * dpr), h = Math.round(p.h * dpr);
     const bg = lsParseColor(swCssVar(root, "--sw-bg", "#fff"));
     const rgb = lsColors();
@@ -136,9 +137,9 @@ function lsRender({ model, el, guard }) {
     g.strokeRect(p.x - 0.5, p.y - 0.5, p.w + 1, p.h + 1);
     g.fillStyle = fg; g.font = "11px sans-serif";
     g.textAlign = "center"; g.textBaseline = "top";
-    for (const t of lsTicks(s.view.x0, s.view.x1, 6)) { const [cx] = toCss(t, 0); g.fillText(lsFormat(t), cx, p.y + p.h + 4); }
+    for (const t of swNiceTicks(s.view.x0, s.view.x1, 6)) { const [cx] = toCss(t, 0); g.fillText(lsFormat(t), cx, p.y + p.h + 4); }
     g.textAlign = "right"; g.textBaseline = "middle";
-    for (const t of lsTicks(s.view.y0, s.view.y1, 5)) { const [, cy] = toCss(0, t); g.fillText(lsFormat(t), p.x - 4, cy); }
+    for (const t of swNiceTicks(s.view.y0, s.view.y1, 5)) { const [, cy] = toCss(0, t); g.fillText(lsFormat(t), p.x - 4, cy); }
     const [xl, yl] = model.get("axis_labels");
     g.textAlign = "center"; g.textBaseline = "bottom";
     g.fillText(xl || "", p.x + p.w / 2, p.y + p.h + 33);

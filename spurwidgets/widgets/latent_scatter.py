@@ -25,7 +25,15 @@ import traitlets
 from ..compute.projection import color_codes, points_in_polygon, project_2d
 from ..compute.subsample import density_subsample
 from ..compute.validation import check_color_range, check_positive_int
-from ._base import SpurWidget, array_to_binary, css_source, encode_thumbnails, esm_source, set_array_trait
+from ._base import (
+    NDArray,
+    SpurWidget,
+    css_source,
+    encode_thumbnails,
+    esm_source,
+    selection_array,
+    set_array_trait,
+)
 from .exports import LatentScatterExport
 
 
@@ -51,8 +59,8 @@ class LatentScatter(LatentScatterExport, SpurWidget):
     `w.selection = indices` (or a boolean mask) to select from code: the view highlights it.
     """
 
-    coords = traitlets.Dict(help="float32 (N, 2) point coordinates (binary)").tag(sync=True)
-    codes = traitlets.Dict(help="uint8 (N,) colour code of each point for the active colouring (binary)").tag(sync=True)
+    coords = NDArray(np.float32, help="float32 (M, 2) coordinates of the drawn points (binary)")
+    codes = NDArray(np.uint8, help="uint8 (M,) colour code of each drawn point for the active colouring (binary)")
     colorings = traitlets.List(traitlets.Unicode(), help="names of the available colourings").tag(sync=True)
     color_by = traitlets.Unicode("", help="name of the active colouring (dropdown), synced both ways").tag(sync=True)
     color_kind = traitlets.Unicode("categorical", help="'categorical' (legend) or 'continuous' (colour bar)").tag(
@@ -66,7 +74,9 @@ class LatentScatter(LatentScatterExport, SpurWidget):
         sync=True
     )
     axis_labels = traitlets.List(traitlets.Unicode(), default_value=["", ""], help="x and y axis titles").tag(sync=True)
-    lasso = traitlets.List(help="selection polygon [[x, y], ...] in data coordinates; [] = none").tag(sync=True)
+    lasso: traitlets.List[Any] = traitlets.List(
+        help="selection polygon [[x, y], ...] in data coordinates; [] = none"
+    ).tag(sync=True)
     selected_bits = traitlets.Bytes(
         b"",
         help="bitmask (np.packbits, little order) over the drawn points of a selection set from Python (or of "
@@ -145,7 +155,7 @@ class LatentScatter(LatentScatterExport, SpurWidget):
         self.n_total = self.n_points
         self.subsampled = self.drawn is not None
         shown = self.points_2d if self.drawn is None else self.points_2d[self.drawn]
-        self.coords = array_to_binary(shown, np.float32)
+        self.coords = shown
         self.colorings = list(self._colorings)
         self.color_by = self.colorings[0]
         self._on_color_by()  # unguarded: a bad colouring raises here, at construction
@@ -200,28 +210,11 @@ class LatentScatter(LatentScatterExport, SpurWidget):
         self.color_range = [float(v) for v in coding["range"]]
         self.color_kind = coding["kind"]
         codes = coding["codes"] if self.drawn is None else coding["codes"][self.drawn]
-        self.codes = array_to_binary(codes, np.uint8)  # the drawn points only: M bytes
+        self.codes = codes  # the drawn points only: M bytes
 
     @traitlets.validate("selection")
     def _validate_selection(self, proposal: dict[str, Any]) -> np.ndarray:
-        value = proposal["value"]
-        array = np.asarray(value.detach().cpu().numpy() if hasattr(value, "detach") else value)
-        if array.dtype == bool and array.shape == (self.n_points,):
-            return np.flatnonzero(array).astype(np.int64)
-        if array.size == 0:
-            return np.zeros(0, dtype=np.int64)
-        if array.ndim != 1 or array.dtype.kind not in "iu":
-            raise traitlets.TraitError(
-                f"selection must be integer point indices or a boolean mask of shape ({self.n_points},); "
-                f"got {array.dtype} of shape {array.shape}"
-            )
-        if array.min() < 0 or array.max() >= self.n_points:
-            raise traitlets.TraitError(
-                f"selection indices must be in 0..{self.n_points - 1}; got {int(array.min())}..{int(array.max())}"
-            )
-        if array.dtype == np.int64 and (array[1:] > array[:-1]).all():
-            return array  # already ascending and unique (the lasso's selection): skip the sort
-        return np.unique(array).astype(np.int64)
+        return selection_array(proposal["value"], self.n_points)
 
     def _on_lasso(self, _change: Any = None) -> None:
         if self._from_lasso:

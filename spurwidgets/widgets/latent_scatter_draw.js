@@ -3,7 +3,6 @@
 // ImageData pixel buffer: one 32-bit write per pixel of a small disc stamp, which keeps a
 // full redraw of 1M points within a frame budget, no WebGL needed.
 
-const LS_CATEGORICAL = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
 // viridis, 9 stops
 const LS_VIRIDIS = ["#440154", "#472d7b", "#3b528b", "#2c728e", "#21918c", "#28ae80", "#5ec962", "#addc30", "#fde725"];
 
@@ -34,7 +33,7 @@ function lsPaletteRGB(kind) {
       out.push(lsMix(stops[k], stops[k + 1], t - k));
     }
   } else {
-    for (let i = 0; i < 256; i++) out.push(lsHex(LS_CATEGORICAL[i % LS_CATEGORICAL.length]));
+    for (let i = 0; i < 256; i++) out.push(lsHex(swClassColor(i)));
   }
   return out;
 }
@@ -115,15 +114,6 @@ function lsUnpackBits(bits, n) {
   let count = 0;
   for (let i = 0; i < n && i >> 3 < b.length; i++) { mask[i] = (b[i >> 3] >> (i & 7)) & 1; count += mask[i]; }
   return [mask, count];
-}
-
-function lsTicks(lo, hi, count) {
-  const span = hi - lo || 1;
-  const mag = 10 ** Math.floor(Math.log10(span / count));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => span / s <= count) || 10 * mag;
-  const ticks = [];
-  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(Math.abs(t) < step * 1e-9 ? 0 : t);
-  return ticks;
 }
 
 function lsFormat(v) {

@@ -3,20 +3,9 @@
 // rug) is drawn once per data/size change into an offscreen canvas; a drag event only blits
 // it and draws the band plus the highlighted part of the curve, so redraws stay cheap.
 
-const LC_PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f", "#bab0ac"];
 const LC_MARGIN = { left: 52, right: 14, top: 10, bottom: 42 };
 const LC_EDGE_PX = 6;
 const LC_COMMIT_MS = 60;  // keyboard nudges only: a drag commits once, on pointer release
-
-function lcNiceTicks(lo, hi, count) {
-  const span = hi - lo || 1;
-  const raw = span / count;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => span / s <= count) || 10 * mag;
-  const ticks = [];
-  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(Math.abs(t) < step * 1e-9 ? 0 : t);
-  return ticks;
-}
 
 function lcFormat(v) {
   const a = Math.abs(v);
@@ -85,14 +74,14 @@ function lcRender({ model, el, guard }) {
     c.fillStyle = swCssVar(el, "--jp-layout-color1", "#ffffff"); c.fillRect(0, 0, s.width, H);
     c.font = "11px " + swCssVar(el, "--jp-ui-font-family", "system-ui, sans-serif");
     c.fillStyle = muted; c.strokeStyle = grid; c.lineWidth = 1; c.textAlign = "right"; c.textBaseline = "middle";
-    for (const t of lcNiceTicks(s.ymin, s.ymax, 6)) {
+    for (const t of swNiceTicks(s.ymin, s.ymax, 6)) {
       const y = Math.round(yPx(t, p)) + 0.5;
       c.beginPath(); c.moveTo(p.x, y); c.lineTo(p.x + p.w, y); c.stroke();
       c.fillText(lcFormat(t), p.x - 6, y);
     }
     const n = model.get("n_samples");
     c.textAlign = "center"; c.textBaseline = "top";
-    for (const t of lcNiceTicks(0, n, Math.max(2, Math.floor(p.w / 90)))) c.fillText(lcFormat(t), p.x + (t / n) * p.w, p.y + p.h + 14);
+    for (const t of swNiceTicks(0, n, Math.max(2, Math.floor(p.w / 90)))) c.fillText(lcFormat(t), p.x + (t / n) * p.w, p.y + p.h + 14);
     c.fillText("rank (sorted by logit)", p.x + p.w / 2, p.y + p.h + 28);
     c.save(); c.translate(12, p.y + p.h / 2); c.rotate(-Math.PI / 2); c.fillText(model.get("y_label"), 0, -6); c.restore();
     if (s.ymin < 0 && s.ymax > 0) {
@@ -121,7 +110,7 @@ function lcRender({ model, el, guard }) {
       if (!total) continue;
       for (let j = 0; j < k; j++) {
         const share = sums[b * k + j] / total;
-        c.fillStyle = LC_PALETTE[j % LC_PALETTE.length];
+        c.fillStyle = swClassColor(j);
         c.fillRect(p.x + (b / bins) * p.w, y + acc * 8, p.w / bins + 0.5, share * 8); acc += share;
       }
     }
@@ -131,7 +120,7 @@ function lcRender({ model, el, guard }) {
     const [cols, k] = s.counts.shape, d = s.counts.data, e = s.env.data;
     for (let i = 0; i < cols; i++) {
       let j = 0; while (j < k - 1 && !d[i * k + j]) j++;
-      c.fillStyle = LC_PALETTE[j % LC_PALETTE.length];
+      c.fillStyle = swClassColor(j);
       c.beginPath(); c.arc(p.x + ((i + 0.5) / cols) * p.w, yPx(e[2 * i], p), 2.5, 0, 2 * Math.PI); c.fill();
     }
   }
@@ -180,7 +169,7 @@ function lcRender({ model, el, guard }) {
     const total = counts.reduce((a, b) => a + b, 0) || 1;
     names.forEach((name, j) => {
       const item = swEl("span", "sw-lc-class");
-      const dot = swEl("span", "sw-lc-dot"); dot.style.background = LC_PALETTE[j % LC_PALETTE.length];
+      const dot = swEl("span", "sw-lc-dot"); dot.style.background = swClassColor(j);
       item.append(dot, `${name}: ${counts[j] ?? 0} (${Math.round((100 * (counts[j] ?? 0)) / total)}%)`);
       info.append(item);
     });

@@ -17,7 +17,7 @@ import traitlets
 
 from ..compute.sorting import argsort_float32, smallest_abs_quantile
 from ..compute.validation import check_labels, check_logits, check_positive_int, check_window
-from ._base import SpurWidget, array_to_binary, css_source, esm_source, set_array_trait
+from ._base import NDArray, SpurWidget, css_source, esm_source, selection_array, set_array_trait
 from .exports import LogitCurveExport
 
 MAX_COLUMNS = 2048
@@ -56,7 +56,9 @@ class LogitCurve(LogitCurveExport, SpurWidget):
     with the symmetric window around 0 holding the 15 % of samples with smallest |logit|.
     Gestures: drag the band to move it, drag its top/bottom edge to resize, drag on empty
     space to draw a new one; arrow keys Up/Down move it, Left/Right narrow/widen it
-    (Shift: 10x steps). `w.observe(callback, "selection")` follows the window.
+    (Shift: 10x steps). `w.observe(callback, "selection")` follows the window; assigning
+    `w.selection = indices` (or a boolean mask) moves the window onto those samples, and the
+    selection becomes every sample in that window.
     """
 
     window = traitlets.Tuple(
@@ -65,15 +67,18 @@ class LogitCurve(LogitCurveExport, SpurWidget):
         default_value=(0.0, 0.0),
         help="(lo, hi) logit window, lo <= hi, synced both ways",
     ).tag(sync=True)
-    envelope = traitlets.Dict(help="float32 (columns, 2) min/max of the sorted curve per rank column").tag(sync=True)
-    label_counts = traitlets.Dict(help="uint32 (columns, classes) label counts per rank column").tag(sync=True)
+    envelope = NDArray(np.float32, help="float32 (columns, 2) min/max of the sorted curve per rank column")
+    label_counts = NDArray(np.uint32, help="uint32 (columns, classes) label counts per rank column (None: no labels)")
     label_names = traitlets.List(traitlets.Unicode(), help="legend names of the label_counts classes").tag(sync=True)
     n_samples = traitlets.Int(0, help="N, the number of samples on the curve").tag(sync=True)
     count = traitlets.Int(0, help="exact number of samples in the window").tag(sync=True)
     class_counts = traitlets.List(traitlets.Int(), help="exact per-legend-class counts in the window").tag(sync=True)
     y_label = traitlets.Unicode("logit", help="y-axis title").tag(sync=True)
     height = traitlets.Int(260, help="canvas height in CSS pixels").tag(sync=True)
-    selection = traitlets.Any(help="int64 indices (ascending) of samples in the window (Python only)")
+    selection = traitlets.Any(
+        help="int64 indices (ascending) of the samples in the window (Python only); assigning indices moves "
+        "the window onto them (the smallest window holding them), so the view highlights them"
+    )
 
     _esm = esm_source("logit_curve.js")
     _css = css_source("logit_curve.css")
@@ -90,6 +95,7 @@ class LogitCurve(LogitCurveExport, SpurWidget):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self._from_window = False  # True while the window (not the user's code) sets `selection`
         self.selection = np.zeros(0, dtype=np.int64)
         all_logits = check_logits(logits)
         n_classes = all_logits.shape[1]
@@ -107,10 +113,31 @@ class LogitCurve(LogitCurveExport, SpurWidget):
         self.y_label = f"logit (class {class_index})" if n_classes > 1 else "logit"
         self._set_curve_state(class_names)
         self.observe(self.guard(self._on_window), "window")
+        self.observe(self.guard(self._on_selection), "selection")
         start = self._default_window() if window is None else check_window(window)
         if start == tuple(self.window):  # no change event would fire
             self._on_window()
         self.window = start
+
+    @traitlets.validate("selection")
+    def _validate_selection(self, proposal: dict[str, Any]) -> np.ndarray:
+        values = getattr(self, "values", None)
+        return selection_array(proposal["value"], 0 if values is None else len(values))
+
+    def _on_selection(self, change: dict[str, Any]) -> None:
+        """Selection set from code: move the window onto it (the curve shows windows)."""
+        if self._from_window:
+            return
+        chosen = change["new"]
+        if len(chosen):
+            picked = self.values[chosen].astype(np.float32)  # the curve sorts float32 values
+            lo, hi = float(picked.min()), float(picked.max())
+        else:  # an empty window just below the curve
+            lo = hi = float(np.nextafter(self.sorted_values[0], np.float32(-np.inf))) if len(self.values) else 0.0
+        if (lo, hi) == tuple(self.window):
+            self._on_window()
+        else:
+            self.window = (lo, hi)
 
     @traitlets.validate("window")
     def _validate_window(self, proposal: dict[str, Any]) -> tuple[float, float]:
@@ -136,16 +163,16 @@ class LogitCurve(LogitCurveExport, SpurWidget):
             # label -> legend position; labels outside the legend get the "other" code
             self._code_of_label = np.full(len(counts), len(self._legend_classes), dtype=np.uint8)
             self._code_of_label[self._legend_classes] = np.arange(len(self._legend_classes))
-            names = [self._class_name(c, class_names) for c in self._legend_classes]
+            names = [self._class_name(int(c), class_names) for c in self._legend_classes]
             self.label_names = names + (["other"] if n_codes > len(names) else [])
         n_columns = max(1, min(n, MAX_COLUMNS, STATE_BUDGET // (8 + 4 * n_codes)))
         envelope, edges = sorted_envelope(self.sorted_values, n_columns)
-        self.envelope = array_to_binary(envelope)
+        self.envelope = envelope
         self._sorted_codes = None
-        if n_codes:
+        if n_codes and self.labels is not None:
             # legend code of each rank (uint8): column counts now, exact window counts later
             self._sorted_codes = self._label_codes(self.labels)[self.order]
-            self.label_counts = array_to_binary(column_label_counts(self._sorted_codes, edges, n_codes))
+            self.label_counts = column_label_counts(self._sorted_codes, edges, n_codes)
 
     @staticmethod
     def _class_name(label: int, class_names: Any) -> str:
@@ -181,4 +208,8 @@ class LogitCurve(LogitCurveExport, SpurWidget):
             codes = self._sorted_codes[start:stop]
             self.class_counts = np.bincount(codes, minlength=len(self.label_names)).tolist()
         self.count = len(selection)
-        set_array_trait(self, "selection", selection)
+        self._from_window = True
+        try:
+            set_array_trait(self, "selection", selection)
+        finally:
+            self._from_window = False

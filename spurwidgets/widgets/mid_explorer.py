@@ -165,6 +165,7 @@ class MIDExplorer(ipywidgets.VBox):
         the previous clusters stay and the error is shown."""
         window = tuple(self.curve.window)
         previous = self.mid.window
+        assert previous is not None  # a fitted MID always has its window (for type checkers)
         self.mid.set_params(window=window)
         try:
             self.mid.fit(self.features, self.logits, self.labels, propagate=False)

@@ -9,7 +9,7 @@ decoded along each latent axis, under a header with the average cluster probabil
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import Any, cast
 
 import ipywidgets as widgets
 import numpy as np
@@ -17,24 +17,13 @@ import numpy as np
 from ..compute.images import ImageSource
 from ..compute.probe_clusters import ProbeClusters
 from ..compute.validation import check_positive_int
-from ._base import check_kwargs, encode_thumbnails
+from ._base import CLASS_PALETTE, check_kwargs, class_color, encode_thumbnails
 from .cluster_gallery import ClusterGallery
 from .image_gallery import ImageGallery
 from .latent_scatter import LatentScatter
 from .link import link_selection
 
-CLASS_COLORS = [
-    "#e15759",
-    "#4e79a7",
-    "#59a14f",
-    "#f28e2b",
-    "#b07aa1",
-    "#76b7b2",
-    "#edc948",
-    "#ff9da7",
-    "#9c755f",
-    "#bab0ac",
-]
+CLASS_COLORS = list(CLASS_PALETTE)  # kept for existing imports; the palette lives in _base
 
 
 def tile(images: np.ndarray, columns: int, *, pad: int = 2, background: int = 255) -> np.ndarray:
@@ -86,8 +75,9 @@ class ProbeExplorer(widgets.VBox):
             clusters = ProbeClusters(latent_dim, random_state, variant=variant).fit(model, probes)
         elif getattr(clusters, "labels_", None) is None:
             raise ValueError("clusters must be a fitted ProbeClusters (call .fit(model, probes) first)")
-        if len(clusters.labels_) != len(self.source):
-            raise ValueError(f"clusters was fitted on {len(clusters.labels_)} probes but probes has {len(self.source)}")
+        fitted_labels = cast(np.ndarray, clusters.labels_)
+        if len(fitted_labels) != len(self.source):
+            raise ValueError(f"clusters was fitted on {len(fitted_labels)} probes but probes has {len(self.source)}")
         self.clusters = clusters
         self.max_images = check_positive_int(max_images, "max_images")
         n_classes = clusters.probs_.shape[1]
@@ -96,9 +86,9 @@ class ProbeExplorer(widgets.VBox):
             raise ValueError(f"class_names has {len(names)} names but the model has {n_classes} classes")
         self.class_names = names
         self.cluster_names = [f"cluster {k} → {names[c]}" for k, c in enumerate(clusters.cluster_classes_)]
-        class_colors = [CLASS_COLORS[c % len(CLASS_COLORS)] for c in range(n_classes)]
+        class_colors = [class_color(c) for c in range(n_classes)]
         colorings: dict[str, np.ndarray] = {f"p({name})": clusters.probs_[:, c] for c, name in enumerate(names)}
-        colorings["cluster"] = clusters.labels_
+        colorings["cluster"] = fitted_labels
         colorings["predicted class"] = clusters.probs_.argmax(1)
         self.scatter = LatentScatter(
             clusters.latent_,
@@ -152,14 +142,14 @@ class ProbeExplorer(widgets.VBox):
         pc = self.clusters
         parts = []
         for k, name in enumerate(self.cluster_names):
-            members = pc.labels_ == k
+            members = cast(np.ndarray, pc.labels_) == k
             if members.any():
                 mean = pc.probs_[members, pc.cluster_classes_[k]].mean()
                 parts.append(f"{html.escape(name)}: {int(members.sum())} probes, mean p = {mean:.2f}")
         variant = getattr(pc, "variant", "?")
         self.header.value = (
             f"<b>Average cluster probability: {100 * pc.average_cluster_probability_:.1f}%</b> "
-            f"(variant {html.escape(str(variant))}, {pc.latent_.shape[1]}-D latent, {len(pc.labels_)} probes)<br>"
+            f"(variant {html.escape(str(variant))}, {pc.latent_.shape[1]}-D latent, {len(cast(np.ndarray, pc.labels_))} probes)<br>"
             + "; ".join(parts)
         )
 

@@ -165,7 +165,7 @@ function renderExplorer({ model, el, guard }) {
       const gapText = (gaps) => Object.entries(gaps).map(([c, g]) => `${names[Number(c)] ?? c} ${swSigned(g)}`).join(", ");
       [swPct(r.val_accuracy_before), swPct(r.val_accuracy_after), gapText(r.gaps_before), gapText(r.gaps_after)]
         .forEach((t) => tr.append(swEl("td", "sw-sx-num", t)));
-      tr.append(swEl("td", "sw-sx-num", `${r.best_epoch}/${r.epochs}${r.stopped_early ? " ✓" : ""}`));
+      tr.append(swEl("td", "sw-sx-num", `${r.best_epoch}/${r.epochs}${r.reached_threshold ? " ✓" : ""}`));
       table.append(tr);
     }
     resultsBox.append(table);

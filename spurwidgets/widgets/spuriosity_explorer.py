@@ -12,7 +12,7 @@ results, and a plotly chart of accuracy vs spuriosity rank.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import ipywidgets
 import numpy as np
@@ -28,22 +28,29 @@ from ._base import SpurWidget, check_kwargs, css_source, encode_thumbnails, esm_
 from .feature_card import card_payload, resolve_store
 from .spuriosity_payloads import before_curve, gap_rows, rank_curve_figure, replace_traces, result_rows, strip_payload
 
+if TYPE_CHECKING:
+    import torch
+
 
 class SpuriosityView(SpurWidget):
     """The anywidget part of SpuriosityExplorer (its traits are the browser protocol)."""
 
     class_names = traitlets.List(traitlets.Unicode(), help="name of each class").tag(sync=True)
     cls = traitlets.Int(0, help="the class being explored, synced both ways").tag(sync=True)
-    cards = traitlets.List(help="feature cards of the current class (see FeatureCard.card)").tag(sync=True)
+    cards: traitlets.List[Any] = traitlets.List(help="feature cards of the current class (see FeatureCard.card)").tag(
+        sync=True
+    )
     annotations = traitlets.Dict(help='{"class": {"feature": "core"|"spurious"}}, synced both ways').tag(sync=True)
     view = traitlets.Unicode("images", help='card view: "images", "heatmaps" or "attacks"').tag(sync=True)
     strip = traitlets.Dict(help="validation images of the class, lowest..highest spuriosity").tag(sync=True)
-    gaps = traitlets.List(help="gap table rows: cls, name, features, gap, note, images").tag(sync=True)
+    gaps: traitlets.List[Any] = traitlets.List(help="gap table rows: cls, name, features, gap, note, images").tag(
+        sync=True
+    )
     k = traitlets.Int(10, help="k of the spurious gap").tag(sync=True)
     tune_request = traitlets.Int(0, help="incremented by the Tune head button").tag(sync=True)
     tune_progress = traitlets.Float(0.0, help="tuning progress 0..1").tag(sync=True)
     tune_status = traitlets.Unicode("", help="one line about the tuning run").tag(sync=True)
-    results = traitlets.List(help="before/after numbers per strategy").tag(sync=True)
+    results: traitlets.List[Any] = traitlets.List(help="before/after numbers per strategy").tag(sync=True)
 
     _esm = esm_source("feature_card_draw.js", "spuriosity_explorer.js")
     _css = css_source("feature_card.css", "spuriosity_explorer.css")
@@ -130,8 +137,9 @@ class SpuriosityExplorer(ipywidgets.VBox):
         return self.store.spurious()
 
     def _head_predictions(self, features: np.ndarray) -> np.ndarray:
-        weight = self.head.weight.detach().cpu().numpy()
-        bias = self.head.bias.detach().cpu().numpy() if self.head.bias is not None else 0.0
+        head_weight, head_bias = cast("torch.Tensor", self.head.weight), cast("torch.Tensor | None", self.head.bias)
+        weight = head_weight.detach().cpu().numpy()
+        bias = head_bias.detach().cpu().numpy() if head_bias is not None else 0.0
         logits = features @ weight.T + bias
         return (logits[:, 0] > 0).astype(np.int64) if logits.shape[1] == 1 else logits.argmax(1)
 

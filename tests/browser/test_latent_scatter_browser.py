@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scatter_points import scatter_client_xy
 
 from spurwidgets.compute.projection import points_in_polygon
 from spurwidgets.widgets.latent_scatter import LatentScatter
@@ -23,7 +24,7 @@ def three_blobs() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def client(wp, x: float, y: float) -> tuple[float, float]:
-    return tuple(wp.page.evaluate("([x, y]) => document.querySelector('.sw-latent-scatter').lsToClient(x, y)", [x, y]))
+    return scatter_client_xy(wp.page, x, y)
 
 
 def drag_path(wp, path: list[tuple[float, float]], *, shift: bool = False) -> None:

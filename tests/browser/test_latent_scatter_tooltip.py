@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scatter_points import scatter_client_xy
 
 from spurwidgets.widgets.latent_scatter import LatentScatter
 
@@ -15,9 +16,7 @@ def test_hover_tooltip_text_stays_on_one_line(widget_page):
     images = np.zeros((40, 8, 8, 3), dtype=np.uint8)
     w = LatentScatter(points, color={"p(class 1)": np.linspace(0, 1, 40), "cluster": np.arange(40) % 3}, images=images)
     wp = widget_page(w)
-    xy = wp.page.evaluate(
-        "([x, y]) => document.querySelector('.sw-latent-scatter').lsToClient(x, y)", points[7].tolist()
-    )
+    xy = scatter_client_xy(wp.page, *points[7])
     wp.page.mouse.move(*xy)
     wp.page.wait_for_function("window.__model.saved.some((e) => 'hover' in e)")
     wp.sync()
