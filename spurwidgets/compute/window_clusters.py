@@ -27,7 +27,8 @@ def margins(logits: np.ndarray, class_index: int | None = None) -> np.ndarray:
 def cluster_per_class(features, labels, kept, n_clusters, random_state):
     """k-means per class; ids numbered class by class (class 0: 0..k-1, then class 1, ...)."""
     clusters = np.empty(len(kept), dtype=np.int64)
-    centers, classes = [], []
+    centers: list[np.ndarray] = []
+    classes: list[int] = []
     for cls in np.unique(labels[kept]):
         members = np.flatnonzero(labels[kept] == cls)
         km = KMeans(n_clusters=n_clusters, n_init=4, random_state=random_state)
