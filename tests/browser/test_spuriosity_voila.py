@@ -51,6 +51,7 @@ def test_annotate_and_tune_through_a_real_kernel(voila_url: str, page, artifacts
     page.locator("button.sw-sx-tune-button").click()
     page.wait_for_function("() => document.querySelectorAll('.sw-sx-results tr[data-strategy]').length === 3",
                            timeout=120_000)  # fmt: skip
-    assert page.locator(".sw-sx-status").inner_text() == "done"
+    # An untrained model's gaps already meet the stop rule here: no epoch runs and the status says why.
+    assert page.locator(".sw-sx-status").inner_text().startswith("nothing to tune: stop rule met at epoch 0")
     page.screenshot(path=str(artifacts_dir / "spuriosity_explorer_voila.png"), full_page=True)
     assert errors == []
