@@ -63,6 +63,10 @@ def evaluate(kind: str, seed: int) -> dict[str, float]:
     heads = {
         "MID": mid.refit(),
         "marked": mid.refit(best),
+        # Variant: the flagged clusters' members plus every misclassified sample, per class.
+        "MID+err": refit_head(
+            x, y, groups=2 * y + (np.isin(mid.groups_, mid.minority_clusters_) | wrong), device="cpu"
+        ),
         "JTT": refit_head(x, y, groups=2 * y + wrong, device="cpu"),
         "oracle": refit_head(x, y, groups=g, device="cpu"),
     }
@@ -75,7 +79,7 @@ def evaluate(kind: str, seed: int) -> dict[str, float]:
     return row
 
 
-COLUMNS = ["ERM", "MID", "marked", "JTT", "oracle"]
+COLUMNS = ["ERM", "MID", "marked", "MID+err", "JTT", "oracle"]
 
 
 def line(kind: str, seed: str, row: dict[str, float]) -> str:

@@ -27,10 +27,11 @@ import numpy as np, ipywidgets
 import spurwidgets as sw
 from spurwidgets.datasets import colored_digits, solid_color_probes
 from spurwidgets.models import SmallCNN, train_classifier
-train = colored_digits("train", correlation=0.95)
-val = colored_digits("val")
-model = train_classifier(SmallCNN(n_classes=2, random_state=0), train, epochs=8, seed=0, progress=False)
-fs = sw.extract(model, train)
+train, val, test = colored_digits("train"), colored_digits("val"), colored_digits("test")
+# The lesson's regime: a pretrained backbone fine-tuned by ERM on the biased train split; the
+# windows, rankings and refits use the held-out val split, the tables the test split.
+model = train_classifier(SmallCNN.pretrained(n_classes=2), train, epochs=2, lr=1e-4, head_lr=3e-3, progress=False)
+fs = sw.extract(model, val)
 def widget_class(name):
     # `spurwidgets.widgets.<name>` when exported, else found in the widget modules directly.
     import importlib, pkgutil, spurwidgets.widgets as pkg
@@ -51,14 +52,14 @@ def shot(name, widget):
 WIDGETS = {
     "logit_curve": """
 LogitCurve = widget_class("LogitCurve")
-curve = LogitCurve(fs.logits, labels=train.labels, class_index=1, class_names=train.class_names)
+curve = LogitCurve(fs.logits, labels=val.labels, class_index=1, class_names=val.class_names)
 display(shot("logit_curve", curve))
 """,
     "cluster_gallery": """
 ClusterGallery = widget_class("ClusterGallery")
-mid = sw.MID(quantile=0.15, n_clusters=2, random_state=0).fit(fs.features, fs.logits, train.labels)
-gallery = ClusterGallery(train.images[mid.window_], mid.window_clusters_, labels=train.labels[mid.window_],
-                         class_names=train.class_names)
+mid = sw.MID(random_state=0).fit(fs.features, fs.logits, val.labels)
+gallery = ClusterGallery(val.images[mid.window_], mid.window_clusters_, labels=val.labels[mid.window_],
+                         class_names=val.class_names)
 gallery.marked = {int(c): "minority" for c in mid.minority_clusters_}  # MID's own flags
 display(shot("cluster_gallery", gallery))
 """,
@@ -72,23 +73,23 @@ display(shot("latent_scatter", scatter))
 """,
     "feature_card": """
 FeatureCard = widget_class("FeatureCard")
-ranker = sw.SpuriosityRanker(n_features=3).fit(fs.features, train.labels, model.fc)
-card = FeatureCard(ranker, 0, int(ranker.top_features_[0][0]), train, model=model, features=fs.features)
+ranker = sw.SpuriosityRanker(n_features=3).fit(fs.features, val.labels, model.fc)
+card = FeatureCard(ranker, 0, int(ranker.top_features_[0][0]), val, model=model, features=fs.features)
 display(shot("feature_card", card))
 """,
     "mid_explorer": """
-explorer = sw.MIDExplorer(model, train, train.labels, groups=train.groups)
-explorer.refit()  # show the before/after table
+explorer = sw.MIDExplorer(model, val, val.labels, groups=val.groups, eval_set=test)
+explorer.refit()  # show the before/after table, on the held-out test split
 display(shot("mid_explorer", explorer))
 """,
     "spuriosity_explorer": """
-sexplorer = sw.SpuriosityExplorer(model, train, val, n_features=3)
+sexplorer = sw.SpuriosityExplorer(model, val, test, n_features=3)
 # Annotate as a user would: a top feature is spurious when it tracks the digit's colour
 # (groups = label * 2 + colour), else core: the strip, gap table and chart then show the ranking.
-colour = train.groups % 2
+colour = val.groups % 2
 notes = {}
 for c, top in sexplorer.ranker.top_features_.items():
-    members = train.labels == c
+    members = val.labels == c
     corr = [abs(np.corrcoef(sexplorer.train_features[members, f], colour[members])[0, 1]) for f in top]
     notes[str(c)] = {str(int(f)): "spurious" if r > 0.5 else "core" for f, r in zip(top, corr)}
 sexplorer.view.annotations = notes
