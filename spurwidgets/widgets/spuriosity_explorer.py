@@ -161,6 +161,7 @@ class SpuriosityExplorer(ipywidgets.VBox):
                     thumb_size=self.thumb_size,
                     attack=self.attack,
                     device=self.device,
+                    class_names=self.class_names,
                 )  # fmt: skip
                 for f in self.ranker.top_features_[cls]
             ]
