@@ -38,8 +38,10 @@ from typing import Any
 
 import numpy as np
 
+from .predictions import predicted_classes
 from .refit import LinearHead, balanced_weights, refit_head
 from .validation import (
+    Estimator,
     check_features,
     check_fraction,
     check_is_fitted,
@@ -56,13 +58,12 @@ from .window_clusters import (
     flag_minority,
     margins,
     minority_scores,
-    predictions,
     propagate_clusters,
     size_warnings,
 )
 
 
-class MID:
+class MID(Estimator):
     """Intercept-window minority discovery and head refitting.
 
     Parameters
@@ -80,6 +81,8 @@ class MID:
         out of the clustering (`window_clusters_ == -1`) and listed in `mislabeled_`.
     C : inverse L2 strength of `refit` (scikit-learn meaning; "auto" selects it).
     device : torch device for `refit` ("auto" = CUDA when present).
+
+    A scikit-learn estimator: get_params/set_params (unknown names -> ValueError), clone, repr.
 
     Fitted attributes: margin_ (N,), window_ (int64 indices, ascending), window_clusters_,
     cluster_classes_ (class of each cluster id), cluster_centers_, cluster_sizes_,
@@ -110,30 +113,6 @@ class MID:
         self.C = C
         self.device = device
         self.add_errors = add_errors
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Constructor parameters (scikit-learn convention)."""
-        names = (
-            "quantile",
-            "window",
-            "n_clusters",
-            "random_state",
-            "class_index",
-            "mislabel_filter",
-            "C",
-            "device",
-            "add_errors",
-        )
-        return {name: getattr(self, name) for name in names}
-
-    def set_params(self, **params: Any) -> MID:
-        """Change constructor parameters; unknown names are refused (a typo must not pass silently)."""
-        unknown = sorted(set(params) - set(self.get_params()))
-        if unknown:
-            raise TypeError(f"MID has no parameter(s) {unknown}; valid: {sorted(self.get_params())}")
-        for name, value in params.items():
-            setattr(self, name, value)
-        return self
 
     # ------------------------------------------------------------------ fit
     def fit(self, features: Any, logits: Any, labels: Any, *, propagate: bool = True) -> MID:
@@ -171,7 +150,7 @@ class MID:
             )
         mislabeled = self._mislabeled(features, labels, window)
         kept = window[~mislabeled]
-        wrong = predictions(logits) != labels
+        wrong = predicted_classes(logits) != labels
         # Candidates: the window (minus mislabel suspects) plus, with add_errors, every
         # misclassified sample (the JTT/AFR error set): a strong shortcut pushes minority
         # samples to the wrong side with a large margin, out of any window around zero.
@@ -190,7 +169,7 @@ class MID:
         scores = minority_scores(features, labels, margin, window, logits, centers, classes)
         rates = error_rates(wrong, candidates, clusters, len(classes))
         minority = flag_minority(rates)
-        confident = confident_majority(labels, window, predictions(logits))
+        confident = confident_majority(labels, window, predicted_classes(logits))
         confident_counts = {int(c): int((confident & (labels == c)).sum()) for c in np.unique(classes)}
         # Everything validated and computed: only now replace the fitted state.
         position = np.searchsorted(candidates, kept)
@@ -322,7 +301,7 @@ class MID:
         features, logits = check_features(features), check_logits(logits)
         labels = check_labels(labels, "labels", n=len(features))
         check_same_length(features=features, logits=logits, labels=labels)
-        before_pred = (logits[:, 0] > 0).astype(np.int64) if logits.shape[1] == 1 else logits.argmax(1)
+        before_pred = predicted_classes(logits)
         before = metrics.report(labels, before_pred, groups, group_names)
         after = metrics.report(labels, head.predict(features), groups, group_names)
         table = before[["n"]].copy()

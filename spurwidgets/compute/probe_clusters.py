@@ -32,8 +32,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from sklearn.base import clone
 
 from .validation import (
+    Estimator,
     check_is_fitted,
     check_logits,
     check_matrix,
@@ -180,7 +182,7 @@ def _check_loader_order(probes: Any) -> None:
         raise ValueError("probes is a DataLoader with drop_last=True, which skips probes; pass drop_last=False")
 
 
-class ProbeClusters:
+class ProbeClusters(Estimator):
     """The clustered-random-probes pipeline (scikit-learn style).
 
     Parameters
@@ -190,7 +192,8 @@ class ProbeClusters:
     variant : "paper" (default), "tempered", "merged" or "classifier_features" (module docs).
     clusters_per_class, power : override the variant's defaults (paper: 1 and 2).
     vae : a VAE to use: None builds `VAE(latent_dim, random_state=...)` with `vae_params`;
-        an unfitted VAE is fitted on the probes; a fitted one is used as is.
+        an unfitted VAE is cloned (sklearn.base.clone) and the clone is fitted on the probes
+        (`vae_`), the given one is never fitted in place; a fitted one is used as is.
     vae_params : extra keyword arguments of the VAE built when `vae` is None.
     batch_size, device : for running the classifier.
 
@@ -221,7 +224,6 @@ class ProbeClusters:
         self.vae_params = vae_params
         self.batch_size = batch_size
         self.device = device
-        self.labels_: np.ndarray | None = None
 
     def _check_params(self) -> tuple[int, float]:
         check_positive_int(self.latent_dim, "latent_dim")
@@ -253,8 +255,8 @@ class ProbeClusters:
             vae = VAE(self.latent_dim, random_state=self.random_state, device=self.device, **(self.vae_params or {}))
         else:
             vae = self.vae
-        if getattr(vae, "model_", None) is None:
-            vae.fit(probes)
+        if getattr(vae, "model_", None) is None:  # never fit the user's VAE in place
+            vae = clone(vae).fit(probes)
         latent = vae.encode(probes)
         if self.variant == "classifier_features":
             space, points = "features", features
@@ -277,5 +279,4 @@ class ProbeClusters:
     def cluster_members(self, cluster: int) -> np.ndarray:
         """int64 indices of the probes in `cluster`."""
         check_is_fitted(self, "labels_")
-        assert self.labels_ is not None
         return np.flatnonzero(self.labels_ == cluster).astype(np.int64)

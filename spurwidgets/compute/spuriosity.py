@@ -24,8 +24,10 @@ from torch import nn
 
 from .chunked_stats import class_moments
 from .validation import (
+    Estimator,
     check_features,
     check_index,
+    check_is_fitted,
     check_labels,
     check_matrix,
     check_number,
@@ -59,7 +61,7 @@ def _head_weight_array(head_weight: Any) -> np.ndarray:
     return check_matrix(head_weight, "head_weight", dtype=np.float64)
 
 
-class SpuriosityRanker:
+class SpuriosityRanker(Estimator):
     """Per-class feature importance and per-image spuriosity.
 
     Parameters
@@ -122,8 +124,7 @@ class SpuriosityRanker:
         return self
 
     def _check_fitted(self) -> None:
-        if getattr(self, "importance_", None) is None:
-            raise RuntimeError(f"This {type(self).__name__} is not fitted yet: call fit(...) before using it")
+        check_is_fitted(self, "importance_")
 
     def check_class(self, cls: Any) -> int:
         """`cls` as an int in 0..C-1, or a ValueError naming the valid range."""
