@@ -12,6 +12,7 @@ from torch import nn
 
 from .compute.heads import replace_head as replace_head
 from .compute.images import ImageSource
+from .compute.predictions import predicted_classes
 from .compute.validation import check_labels, check_positive_int, resolve_device
 
 
@@ -124,7 +125,7 @@ def predict(model: nn.Module, images: Any, *, batch_size: int = 256, device: Any
     from .compute.extract import extract
 
     logits = extract(model, images, batch_size=batch_size, device=device).logits
-    return (logits[:, 0] > 0).astype(np.int64) if logits.shape[1] == 1 else logits.argmax(1)
+    return predicted_classes(logits)
 
 
 #: Bump when the pretraining recipe changes: cached weights of another version are not reused.

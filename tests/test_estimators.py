@@ -127,3 +127,15 @@ def test_an_unfitted_vae_is_cloned_never_fitted_in_place():
     again = ProbeClusters(2, 0, vae=pc.vae_, device="cpu").fit(model, probes)
     assert again.vae_ is pc.vae_
     np.testing.assert_array_equal(again.latent_, pc.latent_)
+
+
+def test_predicted_classes_one_rule_for_numpy_and_torch():
+    from spurwidgets.compute.predictions import predicted_classes
+
+    single = np.array([[-1.0], [0.0], [2.0]], dtype=np.float32)
+    multi = np.array([[0.1, 0.5, 0.2], [3.0, 0.0, 0.0]], dtype=np.float32)
+    assert predicted_classes(single).tolist() == [0, 0, 1]
+    assert predicted_classes(single[:, 0]).tolist() == [0, 0, 1]
+    assert predicted_classes(multi).tolist() == [1, 0] and predicted_classes(multi).dtype == np.int64
+    assert predicted_classes(torch.from_numpy(single)).tolist() == [0, 0, 1]
+    assert predicted_classes(torch.from_numpy(multi)).dtype == torch.int64

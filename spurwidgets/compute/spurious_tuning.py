@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from ..metrics import ranked_within_class, spurious_gap
+from .predictions import predicted_classes
 from .tuning_summary import summary_table  # noqa: F401  (re-exported: the table that fits a notebook)
 from .validation import (
     check_features,
@@ -42,8 +43,7 @@ STRATEGIES = ("low_spuriosity", "random", "misclassified")
 
 
 def _predict(weight: np.ndarray, bias: np.ndarray, features: np.ndarray) -> np.ndarray:
-    logits = features @ weight.T + bias
-    return (logits[:, 0] > 0).astype(np.int64) if weight.shape[0] == 1 else logits.argmax(1)
+    return predicted_classes(features @ weight.T + bias)
 
 
 def accuracy_by_spuriosity_rank(correct: Any, spuriosity: Any, labels: Any, n_bins: int = 10) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..compute.predictions import predicted_classes
 from ..compute.refit import LinearHead
 from ..compute.validation import check_features, check_labels, check_logits, check_same_length
 
@@ -36,11 +37,6 @@ class Inputs:
     evaluation: Evaluation
     class_names: list[str] | None
     group_names: list[str] | None
-
-
-def predictions_of(logits: np.ndarray) -> np.ndarray:
-    """A model's predicted classes from its (N, C) logits (sign for one logit)."""
-    return (logits[:, 0] > 0).astype(np.int64) if logits.shape[1] == 1 else logits.argmax(1).astype(np.int64)
 
 
 def _is_model(value: Any) -> bool:
@@ -85,7 +81,7 @@ def load_inputs(
         raise ValueError(
             f"images has {len(source)} entries but the features have {len(features)}; expected one image per sample"
         )
-    evaluation = Evaluation(features, predictions_of(logits), labels, groups, "the fitted samples")
+    evaluation = Evaluation(features, predicted_classes(logits), labels, groups, "the fitted samples")
     if eval_set is not None:
         evaluation = _evaluation(eval_set, model, device)
     class_names = list(images.class_names) if isinstance(images, ImageSet) else None
@@ -113,7 +109,7 @@ def _evaluation(eval_set: Any, model: Any, device: Any) -> Evaluation:
     features, logits = check_features(features, "eval_set features"), check_logits(logits, "eval_set logits")
     labels = check_labels(labels, "eval_set labels", n=len(features))
     groups = None if groups is None else check_labels(groups, "eval_set groups", n=len(features))
-    return Evaluation(features, predictions_of(logits), labels, groups, "the evaluation set")
+    return Evaluation(features, predicted_classes(logits), labels, groups, "the evaluation set")
 
 
 def _accuracy(correct: np.ndarray) -> float:
