@@ -38,6 +38,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import metrics
+from .mislabel import confident_mislabels
 from .predictions import predicted_classes
 from .refit import LinearHead, balanced_weights, refit_head
 from .validation import (
@@ -237,8 +239,6 @@ class MID(Estimator):
         if isinstance(flt, str):
             if flt != "confident":
                 raise ValueError(f"mislabel_filter must be None, 'confident' or a callable; got {flt!r}")
-            from .mislabel import confident_mislabels
-
             return confident_mislabels(features, labels, random_state=self.random_state)[window]
         if not callable(flt):
             raise TypeError(f"mislabel_filter must be None, 'confident' or a callable; got {type(flt).__name__}")
@@ -293,8 +293,6 @@ class MID(Estimator):
         """Accuracy per group before (the model's logits) and after (`head`, default the last
         `refit`), via `metrics.report`: a DataFrame indexed by group plus "worst group" and
         "overall", columns n, before, after, change."""
-        from .. import metrics
-
         head = getattr(self, "head_", None) if head is None else head
         if head is None:
             raise RuntimeError("no refitted head yet: call refit() first or pass head=")

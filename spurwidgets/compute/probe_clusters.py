@@ -33,7 +33,13 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.cluster import KMeans
+from torch.utils.data import BatchSampler, DataLoader, SequentialSampler
 
+from ..metrics import average_cluster_probability
+from .extract import extract
+from .images import ImageSource
+from .vae import VAE
 from .validation import (
     Estimator,
     check_is_fitted,
@@ -57,8 +63,6 @@ def weighted_kmeans(z: Any, weights: Any, n_clusters: int = 2, random_state: Any
     Returns the fitted sklearn `KMeans` (`.labels_`, `.cluster_centers_`, `.inertia_`).
     Rows of weight zero do not move the centres but still get a label.
     """
-    from sklearn.cluster import KMeans
-
     z = check_matrix(z, "z", dtype=np.float64)
     weights = check_vector(weights, "weights", n=len(z))
     n_clusters = check_positive_int(n_clusters, "n_clusters")
@@ -164,8 +168,6 @@ def cluster_merged(
 def _check_loader_order(probes: Any) -> None:
     """The model, the VAE fit and the encoding each read `probes`: a DataLoader must give the
     same probes in the same order every time, or probs_[i] and latent_[i] describe different probes."""
-    from torch.utils.data import BatchSampler, DataLoader, SequentialSampler
-
     if not isinstance(probes, DataLoader):
         return
     batches = probes.batch_sampler
@@ -236,11 +238,6 @@ class ProbeClusters(Estimator):
 
     def fit(self, model: Any, probes: Any, *, probs: Any = None) -> ProbeClusters:
         """Run the pipeline on `probes`; `probs` (n, C) may replace the model's probabilities."""
-        from ..metrics import average_cluster_probability
-        from .extract import extract
-        from .images import ImageSource
-        from .vae import VAE
-
         clusters_per_class, power = self._check_params()
         _check_loader_order(probes)
         n = len(ImageSource(probes, name="probes"))

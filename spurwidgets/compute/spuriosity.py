@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from .chunked_stats import class_moments
+from .model_io import find_head
 from .validation import (
     Estimator,
     check_features,
@@ -47,8 +48,6 @@ def two_class_weight(head_weight: np.ndarray) -> np.ndarray:
 
 def _head_weight_array(head_weight: Any) -> np.ndarray:
     if isinstance(head_weight, nn.Module) and not isinstance(head_weight, nn.Linear):
-        from .model_io import find_head  # a whole model: read its classification head
-
         name = find_head(head_weight)
         if name is None:
             raise ValueError(

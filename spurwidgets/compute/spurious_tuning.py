@@ -27,7 +27,10 @@ from torch import nn
 
 from ..metrics import ranked_within_class, spurious_gap
 from .predictions import predicted_classes
-from .tuning_summary import summary_table  # noqa: F401  (re-exported: the table that fits a notebook)
+from .tuning_summary import (
+    summary_html,
+    summary_table,  # noqa: F401  (re-exported: the table that fits a notebook)
+)
 from .validation import (
     check_features,
     check_fraction,
@@ -137,8 +140,6 @@ class TuningResult:
 
     def _repr_html_(self) -> str:
         """A one-line compact table and the note (notebooks); see tuning_summary.summary_table."""
-        from .tuning_summary import summary_html
-
         return summary_html(self)
 
     def summary(self) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 
@@ -240,8 +241,6 @@ def check_window(window: Any, name: str = "window") -> tuple[float, float]:
 
 def stack_images(images: list, name: str) -> Any:
     """torch.stack of (3, H, W) images, with an error naming `name` when their sizes differ."""
-    import torch
-
     sizes = sorted({tuple(image.shape) for image in images})
     if len(sizes) > 1:
         raise ValueError(
@@ -291,8 +290,6 @@ def check_random_state(random_state: Any) -> np.random.Generator:
 
 def resolve_device(device: Any) -> Any:
     """`"auto"` means CUDA when present, else CPU; anything torch.device accepts passes through."""
-    import torch
-
     if device is None or (isinstance(device, str) and device == "auto"):
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:

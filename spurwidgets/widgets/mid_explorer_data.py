@@ -6,10 +6,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import torch
 
+from ..compute.extract import FeatureSet, extract
+from ..compute.images import ImageSource
 from ..compute.predictions import predicted_classes
 from ..compute.refit import LinearHead
 from ..compute.validation import check_features, check_labels, check_logits, check_same_length
+from ..datasets import ImageSet
 
 #: Gallery tags that mean "upweight this cluster when refitting".
 MINORITY_TAGS = ("minority", "counterexample")
@@ -40,8 +44,6 @@ class Inputs:
 
 
 def _is_model(value: Any) -> bool:
-    import torch
-
     return isinstance(value, torch.nn.Module)
 
 
@@ -49,9 +51,6 @@ def load_inputs(
     model_or_features: Any, images: Any, labels: Any, groups: Any, logits: Any, eval_set: Any, device: Any
 ) -> Inputs:
     """Validate the explorer's inputs; extract features when given a model."""
-    from ..compute.extract import FeatureSet, extract
-    from ..datasets import ImageSet
-
     if labels is None and isinstance(images, ImageSet):
         labels = images.labels
     if groups is None and isinstance(images, ImageSet):
@@ -74,8 +73,6 @@ def load_inputs(
     labels = check_labels(labels, "labels", n=len(features))
     check_same_length(features=features, logits=logits, labels=labels)
     groups = None if groups is None else check_labels(groups, "groups", n=len(features))
-    from ..compute.images import ImageSource
-
     source = ImageSource(images, name="images")
     if len(source) != len(features):
         raise ValueError(
@@ -90,9 +87,6 @@ def load_inputs(
 
 
 def _evaluation(eval_set: Any, model: Any, device: Any) -> Evaluation:
-    from ..compute.extract import extract
-    from ..datasets import ImageSet
-
     if model is not None:
         if isinstance(eval_set, ImageSet):
             images, labels, groups = eval_set, eval_set.labels, eval_set.groups
