@@ -15,7 +15,7 @@ import time
 
 import torch
 
-from spurwidgets.compute.probe_table import run_table1, summarize_table1, table1_figure
+from spurwidgets.experiments.probe_table import run_table1, summarize_table1, table1_figure
 
 
 def main() -> None:

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from . import __version__
+
 DEFAULT_DIR = "spurwidgets-notebooks"
 FIRST_NOTEBOOK = "01_shortcut_learning.ipynb"
 
@@ -116,8 +118,6 @@ def _ask(question: str) -> bool:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from . import __version__
-
     parser = argparse.ArgumentParser(prog="spurwidgets", description="See and fix shortcut learning in the notebook.")
     parser.add_argument("--version", action="version", version=f"spurwidgets {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)

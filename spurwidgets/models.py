@@ -10,9 +10,12 @@ import numpy as np
 import torch
 from torch import nn
 
+from .compute.extract import extract
 from .compute.heads import replace_head as replace_head
 from .compute.images import ImageSource
+from .compute.predictions import predicted_classes
 from .compute.validation import check_labels, check_positive_int, resolve_device
+from .datasets.digits import pretraining_digits
 
 
 class SmallCNN(nn.Module):
@@ -121,10 +124,8 @@ def train_classifier(
 
 def predict(model: nn.Module, images: Any, *, batch_size: int = 256, device: Any = "auto") -> np.ndarray:
     """Predicted labels (N,) of `model` on `images` (argmax of the logits; sign for one logit)."""
-    from .compute.extract import extract
-
     logits = extract(model, images, batch_size=batch_size, device=device).logits
-    return (logits[:, 0] > 0).astype(np.int64) if logits.shape[1] == 1 else logits.argmax(1)
+    return predicted_classes(logits)
 
 
 #: Bump when the pretraining recipe changes: cached weights of another version are not reused.
@@ -149,8 +150,6 @@ def pretrained_backbone(
     argument and `PRETRAIN_VERSION`, and reused by later calls. Returns the model in eval
     mode, its `fc` a 10-way digit head.
     """
-    from .datasets.digits import pretraining_digits
-
     width = check_positive_int(width, "width")
     epochs = check_positive_int(epochs, "epochs")
     path = cache_dir() / f"smallcnn_v{PRETRAIN_VERSION}_w{width}_e{epochs}_c{copies}_s{random_state}.pt"

@@ -19,6 +19,7 @@ from spurwidgets.compute.probe_clusters import (
     weighted_kmeans,
 )
 from spurwidgets.datasets import solid_color_probes
+from spurwidgets.experiments.probe_table import run_table1, summarize_table1, table1_figure
 from spurwidgets.metrics import average_cluster_probability
 
 FAST_VAE = dict(epochs=2, width=4, batch_size=32)
@@ -155,8 +156,6 @@ def table1_results():
 
 
 def test_summarize_table1_puts_published_row_first_with_mean_and_sd():
-    from spurwidgets.compute.probe_table import summarize_table1
-
     table = summarize_table1(table1_results())
     assert list(table.columns) == ["2-D", "3-D"]
     assert list(table.index) == ["published (paper)", "paper", "classifier_features"]
@@ -166,8 +165,6 @@ def test_summarize_table1_puts_published_row_first_with_mean_and_sd():
 
 
 def test_table1_figure_has_one_bar_trace_per_variant_and_published_markers():
-    from spurwidgets.compute.probe_table import table1_figure
-
     fig = table1_figure(table1_results())
     assert [t.name for t in fig.data] == ["paper", "classifier_features", "published (paper)"]
     assert list(fig.data[0].y) == pytest.approx([60.5, 60.5])
@@ -180,16 +177,12 @@ def test_table1_figure_has_one_bar_trace_per_variant_and_published_markers():
 
 
 def test_one_seed_reads_one_seed_not_zero_spread():
-    from spurwidgets.compute.probe_table import summarize_table1, table1_figure
-
     one = table1_results().query("seed == 0")
     assert summarize_table1(one).loc["paper", "2-D"] == "60.0 (1 seed)"
     assert table1_figure(one).data[0].error_y.visible is False
 
 
 def test_run_table1_refuses_unknown_variants():
-    from spurwidgets.compute.probe_table import run_table1
-
     with pytest.raises(ValueError, match=r"variants must be among .*got \['best'\]"):
         run_table1(variants=["paper", "best"])
 

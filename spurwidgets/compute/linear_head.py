@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from .predictions import predicted_classes
 from .validation import check_features, check_labels
 
 
@@ -52,8 +53,7 @@ class LinearHead:
     def predict(self, features: Any) -> np.ndarray:
         """Predicted class labels (N,)."""
         scores = self.decision_function(features)
-        index = (scores > 0).astype(np.int64) if scores.ndim == 1 else scores.argmax(1)
-        return self.classes_[index]
+        return self.classes_[predicted_classes(scores)]
 
     def score(self, features: Any, labels: Any) -> float:
         """Accuracy on (features, labels)."""

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from scipy.optimize import minimize
 
 from .validation import CHUNK_BYTES
 
@@ -129,8 +130,6 @@ def solve(
 def _scipy_lbfgs(v: torch.Tensor, b: torch.Tensor, closure: Any, max_iter: int, tol: float) -> int:
     """SciPy's compiled L-BFGS-B driving the float32 torch loss/gradient (per-iteration
     bookkeeping in microseconds instead of ~100 small torch ops); leaves the optimum in v, b."""
-    from scipy.optimize import minimize
-
     size = v.numel()
 
     def load(theta: np.ndarray) -> None:
@@ -159,8 +158,6 @@ def _scipy_lbfgs(v: torch.Tensor, b: torch.Tensor, closure: Any, max_iter: int, 
 def _solve_numpy(x, y, w, n_out, ridge, mean, scale, v0, b0, max_iter, tol):
     """The CPU path: the same loss and gradient in NumPy (its BLAS is what scikit-learn uses;
     torch's thread pool wakes slowly on a busy 2-core machine, measured 2x slower per pass)."""
-    from scipy.optimize import minimize
-
     k, dim = v0.shape
     onehot = np.eye(max(n_out, 2), dtype=np.float32)[y] if n_out > 1 else None
     target = y.astype(np.float32)

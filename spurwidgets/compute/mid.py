@@ -38,8 +38,12 @@ from typing import Any
 
 import numpy as np
 
+from .. import metrics
+from .mislabel import confident_mislabels
+from .predictions import predicted_classes
 from .refit import LinearHead, balanced_weights, refit_head
 from .validation import (
+    Estimator,
     check_features,
     check_fraction,
     check_is_fitted,
@@ -56,13 +60,12 @@ from .window_clusters import (
     flag_minority,
     margins,
     minority_scores,
-    predictions,
     propagate_clusters,
     size_warnings,
 )
 
 
-class MID:
+class MID(Estimator):
     """Intercept-window minority discovery and head refitting.
 
     Parameters
@@ -80,6 +83,8 @@ class MID:
         out of the clustering (`window_clusters_ == -1`) and listed in `mislabeled_`.
     C : inverse L2 strength of `refit` (scikit-learn meaning; "auto" selects it).
     device : torch device for `refit` ("auto" = CUDA when present).
+
+    A scikit-learn estimator: get_params/set_params (unknown names -> ValueError), clone, repr.
 
     Fitted attributes: margin_ (N,), window_ (int64 indices, ascending), window_clusters_,
     cluster_classes_ (class of each cluster id), cluster_centers_, cluster_sizes_,
@@ -110,30 +115,6 @@ class MID:
         self.C = C
         self.device = device
         self.add_errors = add_errors
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Constructor parameters (scikit-learn convention)."""
-        names = (
-            "quantile",
-            "window",
-            "n_clusters",
-            "random_state",
-            "class_index",
-            "mislabel_filter",
-            "C",
-            "device",
-            "add_errors",
-        )
-        return {name: getattr(self, name) for name in names}
-
-    def set_params(self, **params: Any) -> MID:
-        """Change constructor parameters; unknown names are refused (a typo must not pass silently)."""
-        unknown = sorted(set(params) - set(self.get_params()))
-        if unknown:
-            raise TypeError(f"MID has no parameter(s) {unknown}; valid: {sorted(self.get_params())}")
-        for name, value in params.items():
-            setattr(self, name, value)
-        return self
 
     # ------------------------------------------------------------------ fit
     def fit(self, features: Any, logits: Any, labels: Any, *, propagate: bool = True) -> MID:
@@ -171,7 +152,7 @@ class MID:
             )
         mislabeled = self._mislabeled(features, labels, window)
         kept = window[~mislabeled]
-        wrong = predictions(logits) != labels
+        wrong = predicted_classes(logits) != labels
         # Candidates: the window (minus mislabel suspects) plus, with add_errors, every
         # misclassified sample (the JTT/AFR error set): a strong shortcut pushes minority
         # samples to the wrong side with a large margin, out of any window around zero.
@@ -190,7 +171,7 @@ class MID:
         scores = minority_scores(features, labels, margin, window, logits, centers, classes)
         rates = error_rates(wrong, candidates, clusters, len(classes))
         minority = flag_minority(rates)
-        confident = confident_majority(labels, window, predictions(logits))
+        confident = confident_majority(labels, window, predicted_classes(logits))
         confident_counts = {int(c): int((confident & (labels == c)).sum()) for c in np.unique(classes)}
         # Everything validated and computed: only now replace the fitted state.
         position = np.searchsorted(candidates, kept)
@@ -258,8 +239,6 @@ class MID:
         if isinstance(flt, str):
             if flt != "confident":
                 raise ValueError(f"mislabel_filter must be None, 'confident' or a callable; got {flt!r}")
-            from .mislabel import confident_mislabels
-
             return confident_mislabels(features, labels, random_state=self.random_state)[window]
         if not callable(flt):
             raise TypeError(f"mislabel_filter must be None, 'confident' or a callable; got {type(flt).__name__}")
@@ -314,15 +293,13 @@ class MID:
         """Accuracy per group before (the model's logits) and after (`head`, default the last
         `refit`), via `metrics.report`: a DataFrame indexed by group plus "worst group" and
         "overall", columns n, before, after, change."""
-        from .. import metrics
-
         head = getattr(self, "head_", None) if head is None else head
         if head is None:
             raise RuntimeError("no refitted head yet: call refit() first or pass head=")
         features, logits = check_features(features), check_logits(logits)
         labels = check_labels(labels, "labels", n=len(features))
         check_same_length(features=features, logits=logits, labels=labels)
-        before_pred = (logits[:, 0] > 0).astype(np.int64) if logits.shape[1] == 1 else logits.argmax(1)
+        before_pred = predicted_classes(logits)
         before = metrics.report(labels, before_pred, groups, group_names)
         after = metrics.report(labels, head.predict(features), groups, group_names)
         table = before[["n"]].copy()

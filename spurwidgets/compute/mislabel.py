@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from .images import ImageSource
 from .refit import refit_head
 from .validation import (
     check_features,
@@ -113,8 +114,6 @@ class ZeroShotFilter:
         batch_size: int = 64,
         device: Any = "auto",
     ) -> None:
-        from .images import ImageSource
-
         if isinstance(prompts, str) or len(prompts) < 2:
             raise ValueError(f"prompts must be a list of one text per class (at least 2); got {prompts!r}")
         self.model = model

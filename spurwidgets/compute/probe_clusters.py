@@ -32,8 +32,16 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from sklearn.base import clone
+from sklearn.cluster import KMeans
+from torch.utils.data import BatchSampler, DataLoader, SequentialSampler
 
+from ..metrics import average_cluster_probability
+from .extract import extract
+from .images import ImageSource
+from .vae import VAE
 from .validation import (
+    Estimator,
     check_is_fitted,
     check_logits,
     check_matrix,
@@ -55,8 +63,6 @@ def weighted_kmeans(z: Any, weights: Any, n_clusters: int = 2, random_state: Any
     Returns the fitted sklearn `KMeans` (`.labels_`, `.cluster_centers_`, `.inertia_`).
     Rows of weight zero do not move the centres but still get a label.
     """
-    from sklearn.cluster import KMeans
-
     z = check_matrix(z, "z", dtype=np.float64)
     weights = check_vector(weights, "weights", n=len(z))
     n_clusters = check_positive_int(n_clusters, "n_clusters")
@@ -162,8 +168,6 @@ def cluster_merged(
 def _check_loader_order(probes: Any) -> None:
     """The model, the VAE fit and the encoding each read `probes`: a DataLoader must give the
     same probes in the same order every time, or probs_[i] and latent_[i] describe different probes."""
-    from torch.utils.data import BatchSampler, DataLoader, SequentialSampler
-
     if not isinstance(probes, DataLoader):
         return
     batches = probes.batch_sampler
@@ -180,7 +184,7 @@ def _check_loader_order(probes: Any) -> None:
         raise ValueError("probes is a DataLoader with drop_last=True, which skips probes; pass drop_last=False")
 
 
-class ProbeClusters:
+class ProbeClusters(Estimator):
     """The clustered-random-probes pipeline (scikit-learn style).
 
     Parameters
@@ -190,7 +194,8 @@ class ProbeClusters:
     variant : "paper" (default), "tempered", "merged" or "classifier_features" (module docs).
     clusters_per_class, power : override the variant's defaults (paper: 1 and 2).
     vae : a VAE to use: None builds `VAE(latent_dim, random_state=...)` with `vae_params`;
-        an unfitted VAE is fitted on the probes; a fitted one is used as is.
+        an unfitted VAE is cloned (sklearn.base.clone) and the clone is fitted on the probes
+        (`vae_`), the given one is never fitted in place; a fitted one is used as is.
     vae_params : extra keyword arguments of the VAE built when `vae` is None.
     batch_size, device : for running the classifier.
 
@@ -221,7 +226,6 @@ class ProbeClusters:
         self.vae_params = vae_params
         self.batch_size = batch_size
         self.device = device
-        self.labels_: np.ndarray | None = None
 
     def _check_params(self) -> tuple[int, float]:
         check_positive_int(self.latent_dim, "latent_dim")
@@ -234,11 +238,6 @@ class ProbeClusters:
 
     def fit(self, model: Any, probes: Any, *, probs: Any = None) -> ProbeClusters:
         """Run the pipeline on `probes`; `probs` (n, C) may replace the model's probabilities."""
-        from ..metrics import average_cluster_probability
-        from .extract import extract
-        from .images import ImageSource
-        from .vae import VAE
-
         clusters_per_class, power = self._check_params()
         _check_loader_order(probes)
         n = len(ImageSource(probes, name="probes"))
@@ -253,8 +252,8 @@ class ProbeClusters:
             vae = VAE(self.latent_dim, random_state=self.random_state, device=self.device, **(self.vae_params or {}))
         else:
             vae = self.vae
-        if getattr(vae, "model_", None) is None:
-            vae.fit(probes)
+        if getattr(vae, "model_", None) is None:  # never fit the user's VAE in place
+            vae = clone(vae).fit(probes)
         latent = vae.encode(probes)
         if self.variant == "classifier_features":
             space, points = "features", features
@@ -277,5 +276,4 @@ class ProbeClusters:
     def cluster_members(self, cluster: int) -> np.ndarray:
         """int64 indices of the probes in `cluster`."""
         check_is_fitted(self, "labels_")
-        assert self.labels_ is not None
         return np.flatnonzero(self.labels_ == cluster).astype(np.int64)

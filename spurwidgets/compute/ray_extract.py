@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,7 +24,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from .feature_store import ShardResult, extract_part
+from .feature_store import ShardResult, compute_locally, default_shard_size, extract_part, run_sharded, split_payload
+from .images import ImageSource
+from .validation import check_positive_int
 
 
 def import_ray() -> Any:
@@ -50,8 +53,6 @@ class _ShardWorker:
     """Ray Data actor: holds the model and the image source, computes whole shards."""
 
     def __init__(self, refs: list, options: dict[str, Any], threads: int | None):
-        import warnings
-
         import ray
 
         # Arrays from the object store are read-only views; extract only reads them.
@@ -130,10 +131,6 @@ def extract_to_folder(
     overwrite: bool,
 ) -> Any:
     """Sharded, resumable extraction into the folder `out` (see `feature_store`), on Ray or in-process."""
-    from .feature_store import compute_locally, default_shard_size, run_sharded, split_payload
-    from .images import ImageSource
-    from .validation import check_positive_int
-
     if concurrency is not None:
         concurrency = check_positive_int(concurrency, "concurrency")
     n = len(ImageSource(images))  # validates the form once, on the driver

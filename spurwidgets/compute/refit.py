@@ -25,6 +25,7 @@ import torch
 
 from .linear_head import LinearHead
 from .logistic_solver import solve
+from .predictions import predicted_classes
 from .subsample import subsample_rows
 from .validation import (
     check_features,
@@ -225,7 +226,7 @@ def _select_C(
         )
         init = (weight, bias)
         scores = torch.addmm(bias, x_val, weight.T)
-        pred = ((scores[:, 0] > 0).long() if scores.shape[1] == 1 else scores.argmax(1)).cpu().numpy()
+        pred = predicted_classes(scores).cpu().numpy()
         correct = pred == encoded[val]
         if group_ids is None:
             score = correct.mean()

@@ -23,9 +23,12 @@ import torch
 from torch import nn
 
 from .chunked_stats import class_moments
+from .model_io import find_head
 from .validation import (
+    Estimator,
     check_features,
     check_index,
+    check_is_fitted,
     check_labels,
     check_matrix,
     check_number,
@@ -45,8 +48,6 @@ def two_class_weight(head_weight: np.ndarray) -> np.ndarray:
 
 def _head_weight_array(head_weight: Any) -> np.ndarray:
     if isinstance(head_weight, nn.Module) and not isinstance(head_weight, nn.Linear):
-        from .model_io import find_head  # a whole model: read its classification head
-
         name = find_head(head_weight)
         if name is None:
             raise ValueError(
@@ -59,7 +60,7 @@ def _head_weight_array(head_weight: Any) -> np.ndarray:
     return check_matrix(head_weight, "head_weight", dtype=np.float64)
 
 
-class SpuriosityRanker:
+class SpuriosityRanker(Estimator):
     """Per-class feature importance and per-image spuriosity.
 
     Parameters
@@ -122,8 +123,7 @@ class SpuriosityRanker:
         return self
 
     def _check_fitted(self) -> None:
-        if getattr(self, "importance_", None) is None:
-            raise RuntimeError(f"This {type(self).__name__} is not fitted yet: call fit(...) before using it")
+        check_is_fitted(self, "importance_")
 
     def check_class(self, cls: Any) -> int:
         """`cls` as an int in 0..C-1, or a ValueError naming the valid range."""

@@ -26,7 +26,11 @@ import torch
 from torch import nn
 
 from ..metrics import ranked_within_class, spurious_gap
-from .tuning_summary import summary_table  # noqa: F401  (re-exported: the table that fits a notebook)
+from .predictions import predicted_classes
+from .tuning_summary import (
+    summary_html,
+    summary_table,  # noqa: F401  (re-exported: the table that fits a notebook)
+)
 from .validation import (
     check_features,
     check_fraction,
@@ -42,8 +46,7 @@ STRATEGIES = ("low_spuriosity", "random", "misclassified")
 
 
 def _predict(weight: np.ndarray, bias: np.ndarray, features: np.ndarray) -> np.ndarray:
-    logits = features @ weight.T + bias
-    return (logits[:, 0] > 0).astype(np.int64) if weight.shape[0] == 1 else logits.argmax(1)
+    return predicted_classes(features @ weight.T + bias)
 
 
 def accuracy_by_spuriosity_rank(correct: Any, spuriosity: Any, labels: Any, n_bins: int = 10) -> dict[str, Any]:
@@ -137,8 +140,6 @@ class TuningResult:
 
     def _repr_html_(self) -> str:
         """A one-line compact table and the note (notebooks); see tuning_summary.summary_table."""
-        from .tuning_summary import summary_html
-
         return summary_html(self)
 
     def summary(self) -> dict[str, Any]:

@@ -20,8 +20,10 @@ from torch import nn
 
 from .images import ImageSource
 from .validation import (
+    Estimator,
     check_fraction,
     check_is_fitted,
+    check_matrix,
     check_number,
     check_positive_int,
     check_random_state,
@@ -61,7 +63,7 @@ class _ConvVAE(nn.Module):
         return out[:, :, : self.image_size, : self.image_size]
 
 
-class VAE:
+class VAE(Estimator):
     """Convolutional variational autoencoder for probe images (scikit-learn style).
 
     Parameters
@@ -82,6 +84,8 @@ class VAE:
     Fitted attributes: `model_` (the torch module), `history_` (list of dicts with train and
     validation loss per epoch), `n_epochs_`, `best_epoch_`.
     """
+
+    model_: _ConvVAE
 
     def __init__(
         self,
@@ -111,7 +115,6 @@ class VAE:
         self.random_state = random_state
         self.device = device
         self.progress = progress
-        self.model_: _ConvVAE | None = None
 
     # -- data ---------------------------------------------------------------------------
     def _images(self, images: Any, name: str = "probes") -> torch.Tensor:
@@ -205,7 +208,6 @@ class VAE:
         """Posterior means (N, latent_dim) float32 of `probes`."""
         check_is_fitted(self, "model_")
         batch_size = check_positive_int(batch_size, "batch_size")
-        assert self.model_ is not None
         x = self._images(probes)
         device = next(self.model_.parameters()).device
         with torch.no_grad():
@@ -216,10 +218,7 @@ class VAE:
 
     def decode(self, z: Any) -> np.ndarray:
         """Images decoded from latent codes `z` (N, latent_dim): uint8 (N, image_size, image_size, 3)."""
-        from .validation import check_matrix
-
         check_is_fitted(self, "model_")
-        assert self.model_ is not None
         z = check_matrix(z, "z")
         if z.shape[1] != self.model_.mu.out_features:
             raise ValueError(
@@ -233,7 +232,6 @@ class VAE:
     def sample(self, n: int = 16, *, random_state: int | None = 0) -> np.ndarray:
         """`n` images decoded from the standard-normal prior: uint8 (n, image_size, image_size, 3)."""
         check_is_fitted(self, "model_")
-        assert self.model_ is not None
         n = check_positive_int(n, "n")
         z = check_random_state(random_state).standard_normal((n, self.model_.mu.out_features)).astype(np.float32)
         return self.decode(z)
@@ -246,7 +244,6 @@ class VAE:
         the prior mean) -- what each latent direction encodes.
         """
         check_is_fitted(self, "model_")
-        assert self.model_ is not None
         dim = self.model_.mu.out_features
         n_steps = check_positive_int(n_steps, "n_steps")
         span = check_number(span, "span", low=0.0)

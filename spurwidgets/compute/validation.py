@@ -6,9 +6,12 @@ who passes the wrong thing learns how to fix it from the message alone.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 
 
 def _describe(value: Any) -> str:
@@ -238,8 +241,6 @@ def check_window(window: Any, name: str = "window") -> tuple[float, float]:
 
 def stack_images(images: list, name: str) -> Any:
     """torch.stack of (3, H, W) images, with an error naming `name` when their sizes differ."""
-    import torch
-
     sizes = sorted({tuple(image.shape) for image in images})
     if len(sizes) > 1:
         raise ValueError(
@@ -249,10 +250,31 @@ def stack_images(images: list, name: str) -> Any:
     return torch.stack(images)
 
 
+class NotFittedError(_SklearnNotFittedError, RuntimeError):
+    """scikit-learn's NotFittedError (a ValueError and an AttributeError), also a RuntimeError
+    as this package raised before it followed scikit-learn."""
+
+
+def _not_fitted(estimator: Any, attribute: str) -> NotFittedError:
+    return NotFittedError(f"This {type(estimator).__name__} is not fitted yet: call fit(...) before using {attribute}")
+
+
 def check_is_fitted(estimator: Any, attribute: str) -> None:
-    """Raise a clear error when a fitted attribute is read before `fit`."""
+    """Raise NotFittedError when a fitted attribute is read before `fit`."""
     if getattr(estimator, attribute, None) is None:
-        raise RuntimeError(f"This {type(estimator).__name__} is not fitted yet: call fit(...) before using {attribute}")
+        raise _not_fitted(estimator, attribute)
+
+
+class Estimator(BaseEstimator):
+    """scikit-learn's BaseEstimator (get_params/set_params/clone/repr) whose fitted attributes
+    (public names ending in `_`) raise NotFittedError when read before `fit`."""
+
+    if not TYPE_CHECKING:  # mypy keeps checking attribute names
+
+        def __getattr__(self, name: str) -> Any:
+            if name.endswith("_") and not name.startswith("_"):
+                raise _not_fitted(self, name)
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
 def check_random_state(random_state: Any) -> np.random.Generator:
@@ -268,8 +290,6 @@ def check_random_state(random_state: Any) -> np.random.Generator:
 
 def resolve_device(device: Any) -> Any:
     """`"auto"` means CUDA when present, else CPU; anything torch.device accepts passes through."""
-    import torch
-
     if device is None or (isinstance(device, str) and device == "auto"):
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.cluster import KMeans
 
+from .predictions import predicted_classes
+
 
 def margins(logits: np.ndarray, class_index: int | None = None) -> np.ndarray:
     """The 1-D margin MID windows on (see the module docstring), float32 (N,)."""
@@ -57,7 +59,7 @@ def minority_scores(features, labels, margin, window, logits, centers, classes):
     standardised by the class's standard deviations."""
     outside = np.ones(len(labels), dtype=bool)
     outside[window] = False
-    predicted = predictions(logits)
+    predicted = predicted_classes(logits)
     scores = np.zeros(len(classes), dtype=np.float64)
     for cls in np.unique(classes):
         members = labels == cls
@@ -71,11 +73,6 @@ def minority_scores(features, labels, margin, window, logits, centers, classes):
         for c in np.flatnonzero(classes == cls):
             scores[c] = float(np.linalg.norm((centers[c] - reference) / scale))
     return scores
-
-
-def predictions(logits: np.ndarray) -> np.ndarray:
-    """Predicted class of every sample: sign of a single logit, else the argmax."""
-    return (logits[:, 0] > 0).astype(np.int64) if logits.shape[1] == 1 else logits.argmax(1).astype(np.int64)
 
 
 def error_rates(wrong: np.ndarray, members: np.ndarray, clusters: np.ndarray, n_clusters: int) -> np.ndarray:

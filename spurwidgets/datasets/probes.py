@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..compute.validation import check_positive_int, check_random_state
+from .imageset import ImageSet
 
 
 def solid_color_probes(n: int = 1000, size: int = 28, seed: int = 0) -> np.ndarray:
@@ -37,8 +38,6 @@ def register_probe_kind(name: str, factory: Callable[..., np.ndarray]) -> None:
 
 def probe_set(kind: str = "solid_color", n: int = 1000, size: int = 28, seed: int = 0, **kwargs: Any):
     """A probe set as an ImageSet (labels are all 0: probes have no class)."""
-    from .imageset import ImageSet
-
     if kind not in PROBE_KINDS:
         raise ValueError(f"kind must be one of {sorted(PROBE_KINDS)}; got {kind!r} (add one with register_probe_kind)")
     images = PROBE_KINDS[kind](n=n, size=size, seed=seed, **kwargs)

@@ -27,7 +27,9 @@ from typing import Any
 
 import numpy as np
 
+from ..compute.images import ImageSource
 from ..compute.validation import check_labels, to_numpy
+from ..datasets.imageset import ImageSet
 
 UNLABELLED = "unlabelled"
 _UNSAFE = re.compile(r"[^\w .+-]")
@@ -95,9 +97,6 @@ class SelectionExport:
 
     # ------------------------------------------------------------------ shared logic
     def _export_context(self, indices: Any, images: Any, labels: Any, groups: Any) -> dict[str, Any]:
-        from ..compute.images import ImageSource
-        from ..datasets.imageset import ImageSet
-
         n = self._export_size()
         chosen = self._export_selection() if indices is None else check_indices(indices, n)
         source, class_names = self._export_source(), self._export_class_names()

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import traitlets
 
+from ..compute.images import ImageSource
 from ..compute.projection import color_codes, points_in_polygon, project_2d
 from ..compute.subsample import density_subsample
 from ..compute.validation import check_color_range, check_positive_int
@@ -137,8 +138,6 @@ class LatentScatter(LatentScatterExport, SpurWidget):
             )
         self._images = None
         if images is not None:
-            from ..compute.images import ImageSource
-
             self._images = images if isinstance(images, ImageSource) else ImageSource(images, name="images")
             if len(self._images) != self.n_points:
                 raise ValueError(

@@ -6,9 +6,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import torch
 
+from ..compute.extract import FeatureSet, extract
+from ..compute.images import ImageSource
+from ..compute.predictions import predicted_classes
 from ..compute.refit import LinearHead
 from ..compute.validation import check_features, check_labels, check_logits, check_same_length
+from ..datasets import ImageSet
 
 #: Gallery tags that mean "upweight this cluster when refitting".
 MINORITY_TAGS = ("minority", "counterexample")
@@ -38,14 +43,7 @@ class Inputs:
     group_names: list[str] | None
 
 
-def predictions_of(logits: np.ndarray) -> np.ndarray:
-    """A model's predicted classes from its (N, C) logits (sign for one logit)."""
-    return (logits[:, 0] > 0).astype(np.int64) if logits.shape[1] == 1 else logits.argmax(1).astype(np.int64)
-
-
 def _is_model(value: Any) -> bool:
-    import torch
-
     return isinstance(value, torch.nn.Module)
 
 
@@ -53,9 +51,6 @@ def load_inputs(
     model_or_features: Any, images: Any, labels: Any, groups: Any, logits: Any, eval_set: Any, device: Any
 ) -> Inputs:
     """Validate the explorer's inputs; extract features when given a model."""
-    from ..compute.extract import FeatureSet, extract
-    from ..datasets import ImageSet
-
     if labels is None and isinstance(images, ImageSet):
         labels = images.labels
     if groups is None and isinstance(images, ImageSet):
@@ -78,14 +73,12 @@ def load_inputs(
     labels = check_labels(labels, "labels", n=len(features))
     check_same_length(features=features, logits=logits, labels=labels)
     groups = None if groups is None else check_labels(groups, "groups", n=len(features))
-    from ..compute.images import ImageSource
-
     source = ImageSource(images, name="images")
     if len(source) != len(features):
         raise ValueError(
             f"images has {len(source)} entries but the features have {len(features)}; expected one image per sample"
         )
-    evaluation = Evaluation(features, predictions_of(logits), labels, groups, "the fitted samples")
+    evaluation = Evaluation(features, predicted_classes(logits), labels, groups, "the fitted samples")
     if eval_set is not None:
         evaluation = _evaluation(eval_set, model, device)
     class_names = list(images.class_names) if isinstance(images, ImageSet) else None
@@ -94,9 +87,6 @@ def load_inputs(
 
 
 def _evaluation(eval_set: Any, model: Any, device: Any) -> Evaluation:
-    from ..compute.extract import extract
-    from ..datasets import ImageSet
-
     if model is not None:
         if isinstance(eval_set, ImageSet):
             images, labels, groups = eval_set, eval_set.labels, eval_set.groups
@@ -113,7 +103,7 @@ def _evaluation(eval_set: Any, model: Any, device: Any) -> Evaluation:
     features, logits = check_features(features, "eval_set features"), check_logits(logits, "eval_set logits")
     labels = check_labels(labels, "eval_set labels", n=len(features))
     groups = None if groups is None else check_labels(groups, "eval_set groups", n=len(features))
-    return Evaluation(features, predictions_of(logits), labels, groups, "the evaluation set")
+    return Evaluation(features, predicted_classes(logits), labels, groups, "the evaluation set")
 
 
 def _accuracy(correct: np.ndarray) -> float:

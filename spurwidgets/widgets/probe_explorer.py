@@ -13,6 +13,8 @@ from typing import Any, cast
 
 import ipywidgets as widgets
 import numpy as np
+import torch
+import torch.nn.functional as F
 
 from ..compute.images import ImageSource
 from ..compute.probe_clusters import ProbeClusters
@@ -185,9 +187,6 @@ def reconstruction_r2(vae: Any, images: np.ndarray) -> float:
     """1 - MSE(decode(encode(x)), x) / Var(x) on uint8 images: how much the decoder reproduces."""
     rebuilt = vae.decode(vae.encode(images)).astype(np.float32) / 255
     if rebuilt.shape != images.shape:  # the VAE works at its own image size: compare there
-        import torch
-        import torch.nn.functional as F
-
         pictures = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255
         size = rebuilt.shape[1:3]
         pictures = F.interpolate(pictures, size=size, mode="bilinear", antialias=True, align_corners=False)

@@ -21,6 +21,7 @@ import traitlets
 from ..compute.activation_maps import core_crops
 from ..compute.extract import extract, get_module, last_linear_name
 from ..compute.images import ImageSource
+from ..compute.predictions import predicted_classes
 from ..compute.spuriosity import SpuriosityRanker
 from ..compute.spurious_tuning import STRATEGIES, TuningResult, compare_strategies
 from ..compute.validation import check_labels, check_positive_int
@@ -140,8 +141,7 @@ class SpuriosityExplorer(ipywidgets.VBox):
         head_weight, head_bias = cast("torch.Tensor", self.head.weight), cast("torch.Tensor | None", self.head.bias)
         weight = head_weight.detach().cpu().numpy()
         bias = head_bias.detach().cpu().numpy() if head_bias is not None else 0.0
-        logits = features @ weight.T + bias
-        return (logits[:, 0] > 0).astype(np.int64) if logits.shape[1] == 1 else logits.argmax(1)
+        return predicted_classes(features @ weight.T + bias)
 
     def cards_for(self, cls: int) -> list[dict[str, Any]]:
         """Card payloads of the class's top features (computed once per class)."""

@@ -13,7 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .probe_clusters import VARIANTS, ProbeClusters
+import pandas as pd
+
+from ..compute.probe_clusters import VARIANTS, ProbeClusters
+from ..compute.vae import VAE
+from ..datasets import colored_digits, solid_color_probes
+from ..models import SmallCNN, train_classifier
 
 #: Table 1 of the paper: average cluster probability (%) by latent size, 5 repeats.
 PUBLISHED = {2: 52.7, 3: 68.8, 5: 63.4, 10: 63.4}
@@ -31,12 +36,6 @@ def run_table1(
     progress: bool = False,
 ):
     """One row per (seed, latent_dim, variant): a pandas DataFrame with column `acp` (0..1)."""
-    import pandas as pd
-
-    from ..datasets import colored_digits, solid_color_probes
-    from ..models import SmallCNN, train_classifier
-    from .vae import VAE
-
     unknown = [v for v in variants if v not in VARIANTS]
     if unknown:
         raise ValueError(f"variants must be among {VARIANTS}; got {unknown}")
@@ -65,8 +64,6 @@ def summarize_table1(results: Any):
     """Mean ± sd (in %) per variant (rows) and latent size (columns), with the published row first.
 
     A cell measured on one seed has no spread to show: it reads "60.5 (1 seed)", not "± 0.0"."""
-    import pandas as pd
-
     stats = results.groupby(["variant", "latent_dim"])["acp"].agg(["mean", "std", "count"])
     table = {}
     dims = sorted(results["latent_dim"].unique())
@@ -87,7 +84,7 @@ def table1_figure(results: Any, title: str = "Average cluster probability (Table
 
     Bars are placed at explicit positions (latent size i, variant j) so that each published
     marker sits on the bar of the variant the paper reports ("paper"), not between bars."""
-    import plotly.graph_objects as go
+    import plotly.graph_objects as go  # plotly stays lazy: the table needs no figure
 
     stats = results.groupby(["variant", "latent_dim"])["acp"].agg(["mean", "std", "count"])
     dims = sorted(results["latent_dim"].unique())
