@@ -25,10 +25,14 @@ def ray_cluster():
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     started = not ray.is_initialized()
     if started:
-        if os.environ.get("RAY_ADDRESS"):
-            ray.init()
-        else:
-            ray.init(num_cpus=2, include_dashboard=False)
+        for attempt in range(2):  # a busy machine can miss Ray's node start-up timeout once
+            try:
+                ray.init() if os.environ.get("RAY_ADDRESS") else ray.init(num_cpus=2, include_dashboard=False)
+                break
+            except Exception:
+                ray.shutdown()
+                if attempt:
+                    raise
     yield
     if started:
         ray.shutdown()
