@@ -144,15 +144,15 @@ def _scipy_lbfgs(v: torch.Tensor, b: torch.Tensor, closure: Any, max_iter: int, 
         return float(loss), grad.double().cpu().numpy()
 
     theta0 = torch.cat([v.reshape(-1), b.reshape(-1)]).double().cpu().numpy()
-    result = minimize(
-        fun,
-        theta0,
-        jac=True,
-        method="L-BFGS-B",
-        options={"maxiter": max_iter, "maxls": 50, "gtol": tol, "ftol": 64 * np.finfo(float).eps, "maxcor": 20},
-    )
+    result = _lbfgs(fun, theta0, max_iter, tol)
     load(result.x)
     return int(result.nit)
+
+
+def _lbfgs(fun, theta0: np.ndarray, max_iter: int, tol: float):
+    """SciPy's L-BFGS-B with the settings both solver paths share (fun returns loss and gradient)."""
+    options = {"maxiter": max_iter, "maxls": 50, "gtol": tol, "ftol": 64 * np.finfo(float).eps, "maxcor": 20}
+    return minimize(fun, theta0, jac=True, method="L-BFGS-B", options=options)
 
 
 def _solve_numpy(x, y, w, n_out, ridge, mean, scale, v0, b0, max_iter, tol):
@@ -187,13 +187,7 @@ def _solve_numpy(x, y, w, n_out, ridge, mean, scale, v0, b0, max_iter, tol):
         return loss, np.concatenate([grad_v.ravel(), row_sum]).astype(np.float64)
 
     theta0 = np.concatenate([v0.ravel(), b0.ravel()]).astype(np.float64)
-    result = minimize(
-        fun,
-        theta0,
-        jac=True,
-        method="L-BFGS-B",
-        options={"maxiter": max_iter, "maxls": 50, "gtol": tol, "ftol": 64 * np.finfo(float).eps, "maxcor": 20},
-    )
+    result = _lbfgs(fun, theta0, max_iter, tol)
     v = result.x[: k * dim].reshape(k, dim).astype(np.float32)
     weight = v / scale
     bias = result.x[k * dim :].astype(np.float32) - weight @ mean

@@ -96,24 +96,7 @@ class ZeroShotFilter:
         batch_size: int = 64,
         device: Any = "auto",
     ):
-        for attr in ("get_image_features", "get_text_features"):
-            if not hasattr(model, attr):
-                raise TypeError(
-                    f"model must be a CLIP-like transformers model with {attr}(); got {type(model).__name__}"
-                )
-        self._init(model, processor, images, prompts, threshold=threshold, batch_size=batch_size, device=device)
-
-    def _init(
-        self,
-        model: Any,
-        processor: Any,
-        images: Any,
-        prompts: Sequence[str],
-        *,
-        threshold: float = 0.5,
-        batch_size: int = 64,
-        device: Any = "auto",
-    ) -> None:
+        self._check_model(model)
         if isinstance(prompts, str) or len(prompts) < 2:
             raise ValueError(f"prompts must be a list of one text per class (at least 2); got {prompts!r}")
         self.model = model
@@ -123,6 +106,14 @@ class ZeroShotFilter:
         self.threshold = check_fraction(threshold, "threshold")
         self.batch_size = check_positive_int(batch_size, "batch_size")
         self.device = device
+
+    @staticmethod
+    def _check_model(model: Any) -> None:
+        for attr in ("get_image_features", "get_text_features"):
+            if not hasattr(model, attr):
+                raise TypeError(
+                    f"model must be a CLIP-like transformers model with {attr}(); got {type(model).__name__}"
+                )
 
     @torch.no_grad()
     def zero_shot_proba(self, indices: np.ndarray) -> np.ndarray:
@@ -172,12 +163,12 @@ class ITMFilter(ZeroShotFilter):
     `threshold`.
     """
 
-    def __init__(self, model: Any, processor: Any, images: Any, prompts: Sequence[str], **kwargs: Any):
+    @staticmethod
+    def _check_model(model: Any) -> None:
         if not hasattr(model, "itm_head"):
             raise TypeError(
                 f"model must be a BLIP image-text matching model (BlipForImageTextRetrieval); got {type(model).__name__}"
             )
-        self._init(model, processor, images, prompts, **kwargs)
 
     @torch.no_grad()
     def match_proba(self, indices: np.ndarray) -> np.ndarray:
