@@ -8,14 +8,13 @@ Pitfalls handled (see BROWSER_TESTING.md): private Jupyter dirs, a fresh workspa
 
 from __future__ import annotations
 
-import json
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+from jupyter_pages import drag_curve_band, read_selection
 
 from spurwidgets.testing import serve_jupyter, write_notebook
 
@@ -46,17 +45,6 @@ def lab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         yield url, work
 
 
-def _read_selection(path: Path, window_changed_from: list[float], timeout: float = 20) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if path.exists():
-            data = json.loads(path.read_text())
-            if data["window"] != window_changed_from:
-                return data
-        time.sleep(0.05)
-    raise AssertionError(f"the kernel never wrote a new selection to {path}")
-
-
 @pytest.mark.browser
 @pytest.mark.slow
 def test_window_drag_updates_selection_in_kernel(lab, page, artifacts_dir):
@@ -66,23 +54,10 @@ def test_window_drag_updates_selection_in_kernel(lab, page, artifacts_dir):
     page.locator("#jp-main-statusbar").get_by_text("Idle").wait_for(timeout=60_000)
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator('li.lm-Menu-item[data-command="runmenu:run-all"]').click()
-    canvas = page.locator("canvas.sw-lc-canvas")
-    canvas.wait_for(timeout=60_000)
-    page.wait_for_function("() => document.querySelector('canvas.sw-lc-canvas').dataset.plotH > 0")
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    d = canvas.evaluate("c => Object.fromEntries(Object.entries(c.dataset).map(([k, v]) => [k, +v]))")
+    page.locator("canvas.sw-lc-canvas").wait_for(timeout=60_000)
+    drag_curve_band(page, by=10.0)  # move the band up by 10 logits
 
-    def y(value: float) -> float:
-        return box["y"] + d["plotY"] + (d["ymax"] - value) / (d["ymax"] - d["ymin"]) * d["plotH"]
-
-    x = box["x"] + d["plotX"] + d["plotW"] / 2
-    page.mouse.move(x, y(0.0))
-    page.mouse.down()
-    page.mouse.move(x, y(10.0), steps=10)  # move the band up by 10 logits
-    page.mouse.up()
-
-    data = _read_selection(work / "selection.json", window_changed_from=[-2.5, 2.5])
+    data = read_selection(work / "selection.json", window_changed_from=[-2.5, 2.5], timeout=20)
     lo, hi = data["window"]
     assert hi - lo == pytest.approx(5.0) and lo == pytest.approx(7.5, abs=1.0)
     assert data["selection"] == np.flatnonzero((VALUES >= lo) & (VALUES <= hi)).tolist() == [28, 29, 30, 31, 32]
