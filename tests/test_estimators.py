@@ -18,6 +18,7 @@ PARAMS = {
         "add_errors",
         "class_index",
         "device",
+        "max_cluster_samples",
         "mislabel_filter",
         "n_clusters",
         "quantile",

@@ -54,6 +54,7 @@ from .validation import (
     check_window,
 )
 from .window_clusters import (
+    MAX_CLUSTER_SAMPLES,
     cluster_per_class,
     confident_majority,
     error_rates,
@@ -91,6 +92,9 @@ class MID(Estimator):
     cluster_scores_, cluster_error_rates_, candidates_, candidate_clusters_,
     minority_clusters_, groups_ (N,), warnings_ (list of str), mislabeled_, labels_, features_.
     add_errors : add every misclassified sample to the window's samples before clustering.
+    max_cluster_samples : per class, k-means runs on at most this many of the clustered
+        samples (a random subsample drawn with `random_state`) and every one of them joins
+        its nearest centre (None: all; `window_clusters.cluster_per_class`).
     """
 
     def __init__(
@@ -105,6 +109,7 @@ class MID(Estimator):
         C: float | str = 1.0,
         device: Any = "auto",
         add_errors: bool = True,
+        max_cluster_samples: int | None = MAX_CLUSTER_SAMPLES,
     ):
         self.quantile = quantile
         self.window = window
@@ -115,6 +120,7 @@ class MID(Estimator):
         self.C = C
         self.device = device
         self.add_errors = add_errors
+        self.max_cluster_samples = max_cluster_samples
 
     # ------------------------------------------------------------------ fit
     def fit(self, features: Any, logits: Any, labels: Any, *, propagate: bool = True) -> MID:
@@ -133,7 +139,7 @@ class MID(Estimator):
                 f"labels holds class {labels.max()} but logits has {logits.shape[1]} column(s), i.e. classes "
                 f"0..{n_classes - 1}; labels must be classes of the model's logits"
             )
-        n_clusters = check_positive_int(self.n_clusters, "n_clusters")
+        check_positive_int(self.n_clusters, "n_clusters")
         class_index = self.class_index
         if class_index is not None:
             class_index = check_positive_int(class_index, "class_index", minimum=0)
@@ -142,6 +148,30 @@ class MID(Estimator):
                     f"class_index must be a column of logits (0..{logits.shape[1] - 1}, needs >= 2 columns); got {class_index}"
                 )
         margin = margins(logits, class_index)
+        predicted = predicted_classes(logits)
+        self._fit_window((features, logits, labels, n_classes, margin, predicted), propagate)
+        return self
+
+    def fit_window(self, window: tuple[float, float] | None = None, *, propagate: bool = False) -> MID:
+        """Re-run the window steps (window -> candidates -> clusters -> flags) on the data of the
+        last `fit`, with `window` (None: the `window` / `quantile` parameters): no re-validation
+        and no pass over all N features (`groups_` waits for `propagate()`, which `refit`
+        calls). MIDExplorer calls it on every drag. On an error the fitted state and the
+        `window` parameter are kept."""
+        check_is_fitted(self, "cluster_centers_")
+        previous = self.window
+        if window is not None:
+            self.window = check_window(window)
+        try:
+            self._fit_window(self._data, propagate)
+        except Exception:
+            self.window = previous
+            raise
+        return self
+
+    def _fit_window(self, data: tuple, propagate: bool) -> None:
+        features, logits, labels, n_classes, margin, predicted = data
+        n_clusters = check_positive_int(self.n_clusters, "n_clusters")
         window = self._select_window(margin)
         window_labels = labels[window]
         present = np.unique(window_labels)
@@ -152,7 +182,7 @@ class MID(Estimator):
             )
         mislabeled = self._mislabeled(features, labels, window)
         kept = window[~mislabeled]
-        wrong = predicted_classes(logits) != labels
+        wrong = predicted != labels
         # Candidates: the window (minus mislabel suspects) plus, with add_errors, every
         # misclassified sample (the JTT/AFR error set): a strong shortcut pushes minority
         # samples to the wrong side with a large margin, out of any window around zero.
@@ -167,16 +197,19 @@ class MID(Estimator):
                     f"class {cls} has {count} sample(s) in the window but n_clusters={n_clusters}; "
                     "widen the window or lower n_clusters"
                 )
-        clusters, centers, classes = cluster_per_class(features, labels, candidates, n_clusters, self.random_state)
-        scores = minority_scores(features, labels, margin, window, logits, centers, classes)
+        cap = self.max_cluster_samples
+        cap = None if cap is None else check_positive_int(cap, "max_cluster_samples")
+        clusters, centers, classes = cluster_per_class(features, labels, candidates, n_clusters, self.random_state, cap)
+        scores = minority_scores(features, labels, margin, window, predicted, centers, classes)
         rates = error_rates(wrong, candidates, clusters, len(classes))
         minority = flag_minority(rates)
-        confident = confident_majority(labels, window, predicted_classes(logits))
+        confident = confident_majority(labels, window, predicted)
         confident_counts = {int(c): int((confident & (labels == c)).sum()) for c in np.unique(classes)}
         # Everything validated and computed: only now replace the fitted state.
         position = np.searchsorted(candidates, kept)
         window_clusters = np.full(len(window), -1, dtype=np.int64)
         window_clusters[~mislabeled] = clusters[position]
+        self._data = data
         self.features_, self.labels_, self.n_classes_ = features, labels, n_classes
         self.margin_ = margin
         self.window_ = window
@@ -195,7 +228,6 @@ class MID(Estimator):
         self.warnings_ = size_warnings(clusters, labels[candidates], confident_counts, minority, classes)
         if propagate:
             self.propagate()
-        return self
 
     def propagate(self) -> np.ndarray:
         """`groups_`: every sample's nearest window cluster of its own class (computed once)."""
