@@ -296,7 +296,9 @@ class MID(Estimator):
             groups[self.groups_ == c] = self.n_classes_ + offset
         return groups
 
-    def refit(self, clusters: Any = None, *, C: float | str | None = None) -> LinearHead:
+    def refit(
+        self, clusters: Any = None, *, C: float | str | None = None, max_samples: int | None = None
+    ) -> LinearHead:
         """Refit the last layer on the fitted features with a cluster-balanced loss.
 
         clusters: cluster ids to treat as minority groups (None: `minority_clusters_`; []:
@@ -304,7 +306,9 @@ class MID(Estimator):
         chosen cluster's propagated members (`groups_`) and the rest of each class weigh the
         same in the loss (`refit_groups`). The head has one output per class of the model's
         logits, also when `labels` miss a class: such a class gets weight 0 and a bias of
-        `MISSING_CLASS_LOGIT`, so the head never predicts it.
+        `MISSING_CLASS_LOGIT`, so the head never predicts it. max_samples: `refit_head`'s cap
+        on the rows fitted (a group-balanced subsample; None: all), for large or memory-mapped
+        features.
         """
         groups = self.refit_groups(clusters)
         head = refit_head(
@@ -314,6 +318,7 @@ class MID(Estimator):
             C=self.C if C is None else C,
             random_state=self.random_state,
             device=self.device,
+            max_samples=max_samples,
         )
         head = _one_output_per_class(head, self.n_classes_)
         self.head_ = head
