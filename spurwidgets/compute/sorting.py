@@ -48,7 +48,9 @@ def argsort_float32(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 PACK_CODES_BELOW = 1 << 24
 
 
-def sort_float32(values: np.ndarray, codes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def sort_float32(
+    values: np.ndarray, codes: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """(order, sorted float32 values, codes in sorted order or None) of finite 1-D `values`.
 
     `order` is the stable argsort (as `argsort_float32`, -0.0 before +0.0), uint32 below 2^32

@@ -11,7 +11,6 @@ from sklearn.cluster import KMeans, kmeans_plusplus
 from sklearn.utils import check_random_state
 
 
-
 def margins(logits: np.ndarray, class_index: int | None = None) -> np.ndarray:
     """The 1-D margin MID windows on (see the module docstring), float32 (N,)."""
     n_out = logits.shape[1]
