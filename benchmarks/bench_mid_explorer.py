@@ -31,7 +31,7 @@ def data(n: int, d: int, seed: int = 0):
     rng = np.random.default_rng(seed)
     y = rng.integers(0, 2, n)
     spur = np.where(rng.random(n) < 0.1, 1 - y, y)
-    x = rng.normal(size=(n, d)).astype(np.float32)
+    x = rng.normal(size=(n, d)).astype(np.float32) if d <= 512 else rng.standard_normal((n, d), dtype=np.float32)
     x[:, 0] += 2 * y - 1
     x[:, 1] += 3 * (2 * spur - 1)
     logits = (0.5 * x[:, 0] + 1.5 * x[:, 1]).astype(np.float32)
@@ -70,7 +70,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("-n", type=int, default=200_000)
     parser.add_argument("-d", type=int, default=512)
-    parser.add_argument("--old-windows", type=int, default=1, help="windows timed on the old path (slow)")
+    parser.add_argument("--old-windows", type=int, default=1, help="windows timed on the old path (slow; 0: skip)")
+    parser.add_argument("--no-refit", action="store_true", help="skip the final refit (minutes at D=2048)")
     args = parser.parse_args()
     n, d = (20_000, 64) if args.quick else (args.n, args.d)
     x, logits, y, images = data(n, d)
@@ -95,18 +96,22 @@ def main() -> None:
     explorer.gallery.comm.handle_msg(view_says)  # what the gallery's view sends when it renders
     times, sizes = drag(explorer, windows, sent)
     start = time.perf_counter()
-    explorer.refit()
+    if not args.no_refit:
+        explorer.refit()
     refit = time.perf_counter() - start
     assert not explorer.error, explorer.error
     print(f"N={n} D={d}: windows of {len(explorer.mid.window_)} samples (+ misclassified), "
           f"{len(explorer.mid.candidates_)} clustered; explorer built in {build:.2f} s")  # fmt: skip
-    print(f"drag, old path (MID.fit, k-means on the whole window, propagation): {np.median(old):.3f} s")
+    if old:
+        print(f"drag, old path (MID.fit, k-means on the whole window, propagation): {np.median(old):.3f} s")
     print(f"drag now, Python (window -> clusters + gallery + status): median {np.median(times):.3f} s, "
           f"max {np.max(times):.3f} s over {len(times)} drags; without a caching view median {np.median(plain_times):.3f} s")  # fmt: skip
-    print(f"ratio old/new: {np.median(old) / np.median(times):.1f}x")
+    if old:
+        print(f"ratio old/new: {np.median(old) / np.median(times):.1f}x")
     print(f"bytes per committed drag, caching view: median {int(np.median(sizes))}, max {max(sizes)} ({sizes})")
     print(f"bytes per committed drag, no caching view: median {int(np.median(plain_sizes))}, max {max(plain_sizes)}")
-    print(f"refit (propagation over all N + head): {refit:.2f} s")
+    if not args.no_refit:
+        print(f"refit (propagation over all N + head): {refit:.2f} s")
 
 
 if __name__ == "__main__":

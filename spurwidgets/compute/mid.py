@@ -17,7 +17,8 @@ data, the model memorises its own training images so they have no window):
 1. candidates = the window plus (`add_errors=True`, default) every misclassified sample, the
    JTT/AFR error set: a strong shortcut pushes minority samples to the wrong side with a
    large margin, out of any window around zero;
-2. k-means per class on the candidates' features (`n_clusters`, default 2);
+2. k-means per class on the candidates' features (`n_clusters`, default 2; fitted on at
+   most `max_cluster_samples` of a class's candidates, the others join the nearest centre);
 3. a cluster is flagged when the model gets at least half of its members wrong
    (`cluster_error_rates_`): there its evidence points to another class;
 4. candidates keep their cluster; every other sample (right and outside the window) joins
