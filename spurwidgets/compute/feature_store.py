@@ -20,7 +20,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
+import types
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,23 @@ def model_fingerprint(model: nn.Module) -> str:
         h.update(name.encode())
         _update_with_tensor(h, tensor)
     return h.hexdigest()[:20]
+
+
+def preprocessing_fingerprint(step: Any) -> str | None:
+    """A description of a transform or processor that is the same in every process for the same
+    settings: a Hugging Face processor's config (`to_dict()`), a function's qualified name, else
+    its repr without memory addresses (a resume in a new session must match its first run)."""
+    if step is None:
+        return None
+    if callable(getattr(step, "to_dict", None)):
+        config = json.dumps(step.to_dict(), sort_keys=True, default=str)
+        return f"{type(step).__qualname__} {hashlib.sha256(config.encode()).hexdigest()[:20]}"
+    if isinstance(step, types.FunctionType):  # the code itself, so two different lambdas differ
+        code = step.__code__.co_code + repr(step.__code__.co_consts).encode()
+        return f"{step.__module__}.{step.__qualname__} {hashlib.sha256(code).hexdigest()[:12]}"
+    if isinstance(step, types.BuiltinFunctionType):
+        return f"{step.__module__}.{step.__qualname__}"
+    return re.sub(r" at 0x[0-9a-fA-F]+", "", repr(step))
 
 
 def inputs_fingerprint(payload: Any, labels: np.ndarray | None) -> str:
@@ -191,8 +210,9 @@ def _mismatch(manifest: dict, want: dict) -> str | None:
     for key, what in (("model", "model"), ("inputs", "images"), ("n", "number of images"), ("layer", "layer")):
         if manifest.get(key) != want[key]:
             return f"another {what} ({key} {manifest.get(key)!r}, this run {want[key]!r})"
-    if manifest.get("transform") != want["transform"]:
-        return f"another transform ({manifest.get('transform')!r}, this run {want['transform']!r})"
+    for key in ("transform", "processor"):
+        if manifest.get(key) != want[key]:
+            return f"another {key} ({manifest.get(key)!r}, this run {want[key]!r})"
     return None
 
 
@@ -207,6 +227,7 @@ def run_sharded(
     shard_size: int,
     overwrite: bool,
     compute: Computer,
+    processor: Any = None,
     progress: bool = False,
 ) -> Any:
     """Fill `folder` with the shards `compute` yields (only the missing ones), consolidate, reopen."""
@@ -225,7 +246,8 @@ def run_sharded(
         "inputs": inputs_fingerprint(payload, labels),
         "n": n,
         "layer": layer,
-        "transform": None if transform is None else repr(transform),
+        "transform": preprocessing_fingerprint(transform),
+        "processor": preprocessing_fingerprint(processor),
     }
     manifest = None if overwrite else read_manifest(folder)
     if manifest is not None:

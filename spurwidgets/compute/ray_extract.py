@@ -156,6 +156,7 @@ def extract_to_folder(
         labels=labels,
         layer=options["layer"],
         transform=options["transform"],
+        processor=options["processor"],
         shard_size=shard_size,
         overwrite=overwrite,
         compute=compute,
