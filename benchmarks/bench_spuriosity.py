@@ -82,7 +82,7 @@ def run_seed(seed: int, epochs: int, args: argparse.Namespace) -> dict:
     pretrain = shortcut_shapes(2000, 0.5, seed=1000 + seed)
     encoder = sw.models.SmallCNN(n_classes=4, random_state=seed)
     sw.models.train_classifier(
-        encoder, pretrain, pretrain.groups, epochs=epochs, seed=seed, progress=False, device="cpu"
+        encoder, pretrain, pretrain.groups, epochs=epochs, random_state=seed, progress=False, device="cpu"
     )
     sets = {
         "train": shortcut_shapes(args.n_train, args.train_corr, seed=10 * seed + 1),

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .compute.deprecation import renamed_arguments
 from .compute.extract import extract
 from .compute.heads import replace_head as replace_head
 from .compute.images import ImageSource
@@ -59,6 +60,7 @@ class SmallCNN(nn.Module):
         return model
 
 
+@renamed_arguments(seed="random_state")
 def train_classifier(
     model: nn.Module,
     imageset: Any,
@@ -69,14 +71,15 @@ def train_classifier(
     lr: float = 3e-3,
     head_lr: float | None = None,
     cosine: bool = False,
-    seed: int = 0,
+    random_state: int = 0,
     device: Any = "auto",
     progress: bool = True,
 ) -> nn.Module:
     """Train `model` with Adam and cross-entropy; returns the model (in eval mode).
 
     `imageset` is an ImageSet (labels taken from it) or any image array with `labels=`.
-    Shuffling uses a private generator seeded with `seed`, so runs are reproducible on CPU.
+    Shuffling uses a private generator seeded with `random_state` (`seed=` is its deprecated
+    former name), so runs are reproducible on CPU.
     `head_lr`: learning rate of the model's `fc` (the head) when it differs from `lr`, e.g. to
     fine-tune a pretrained backbone gently while its fresh head learns fast. `cosine=True`
     decays the learning rates to 0 along a cosine over all steps.
@@ -103,7 +106,7 @@ def train_classifier(
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: 0.5 * (1 + np.cos(np.pi * step / total)) if cosine else 1.0
     )
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator().manual_seed(random_state)
     steps = range(epochs)
     if progress:
         from tqdm.auto import tqdm
@@ -157,8 +160,10 @@ def pretrained_backbone(
     if cache and path.exists():
         model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
         return model.eval()
-    data = pretraining_digits(seed=random_state, copies=copies)
-    train_classifier(model, data, epochs=epochs, lr=3e-3, cosine=True, seed=random_state, device="cpu", progress=False)
+    data = pretraining_digits(random_state=random_state, copies=copies)
+    train_classifier(
+        model, data, epochs=epochs, lr=3e-3, cosine=True, random_state=random_state, device="cpu", progress=False
+    )
     if cache:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")

@@ -162,7 +162,7 @@ def fitted_clusters():
     with torch.no_grad():
         model[2].weight.copy_(torch.tensor([[10.0, 0.0, -10.0], [-10.0, 0.0, 10.0]]))
         model[2].bias.zero_()
-    probes = solid_color_probes(n=40, size=8, seed=0)
+    probes = solid_color_probes(n=40, size=8, random_state=0)
     pc = ProbeClusters(3, 0, vae_params=dict(epochs=2, width=4), device="cpu").fit(model, probes)
     return model, probes, pc
 

@@ -142,7 +142,7 @@ def test_probe_clusters_refuses_a_shuffling_loader():
 
 
 def test_probe_clusters_ordered_loader_pairs_probs_with_the_same_probe():
-    raw = solid_color_probes(24, 8, seed=3)
+    raw = solid_color_probes(24, 8, random_state=3)
     probes = torch.from_numpy(raw).permute(0, 3, 1, 2).float() / 255
     loader = DataLoader(TensorDataset(probes, torch.zeros(24)), batch_size=5, shuffle=False)
     fast = {"epochs": 1, "image_size": 8}
