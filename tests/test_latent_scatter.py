@@ -121,7 +121,7 @@ def test_bad_selection_from_code_is_refused_and_keeps_the_selection(square):
 
 def test_hover_gives_text_and_png_thumbnail(square):
     images = np.zeros((9, 6, 6, 3), dtype=np.uint8)
-    w = LatentScatter(square, color={"p": np.linspace(0, 1, 9)}, images=images, thumbnail_size=24)
+    w = LatentScatter(square, color={"p": np.linspace(0, 1, 9)}, images=images, thumb_size=24)
     w.hover = 4
     assert w.hover_text == "#4 · p: 0.5" and w.hover_image.startswith(b"\x89PNG")
     w.hover = -1

@@ -24,12 +24,14 @@ def renamed_arguments(**old_to_new: str) -> Callable[[F], F]:
     """
 
     def decorate(func: F) -> F:
+        # A constructor is named as it is called: LatentScatter(), not LatentScatter.__init__().
+        name = func.__qualname__.removesuffix(".__init__")
         parameters = list(inspect.signature(func).parameters.values())
         position: dict[str, int | None] = {}
         for old, new in old_to_new.items():
             match = [i for i, p in enumerate(parameters) if p.name == new]
             if not match:
-                raise TypeError(f"{func.__qualname__} has no argument {new!r} to alias {old!r} to")
+                raise TypeError(f"{name} has no argument {new!r} to alias {old!r} to")
             kind = parameters[match[0]].kind
             positional = kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
             position[old] = match[0] if positional else None
@@ -41,11 +43,9 @@ def renamed_arguments(**old_to_new: str) -> Callable[[F], F]:
                     continue
                 index = position[old]
                 if new in kwargs or (index is not None and len(args) > index):
-                    raise TypeError(
-                        f"{func.__qualname__}() got both {new}= and its deprecated alias {old}=; pass only {new}="
-                    )
+                    raise TypeError(f"{name}() got both {new}= and its deprecated alias {old}=; pass only {new}=")
                 warnings.warn(
-                    f"{func.__qualname__}(): {old}= is deprecated; use {new}= instead",
+                    f"{name}(): {old}= is deprecated; use {new}= instead",
                     DeprecationWarning,
                     stacklevel=2,
                 )
