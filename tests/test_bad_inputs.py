@@ -16,7 +16,7 @@ from spurwidgets.compute.probe_clusters import cluster_by_class, weighted_kmeans
 from spurwidgets.compute.projection import project_2d
 from spurwidgets.compute.refit import refit_head
 from spurwidgets.compute.vae import VAE
-from spurwidgets.datasets.imageset import ImageSet
+from spurwidgets.datasets import ImageSet
 
 FAST = settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 

@@ -13,8 +13,7 @@ from spurwidgets.compute.mid import MISSING_CLASS_LOGIT
 from spurwidgets.compute.refit import refit_head
 from spurwidgets.compute.vae import VAE
 from spurwidgets.compute.validation import check_labels, resolve_device
-from spurwidgets.datasets import solid_color_probes
-from spurwidgets.datasets.imageset import ImageSet
+from spurwidgets.datasets import ImageSet, solid_color_probes
 
 
 # ---------------------------------------------------------------------- labels and ids

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..datasets.files import as_image_input
+from .image_files import as_image_input
 from .images import ImageSource
 from .model_io import (
     Preprocess,

@@ -32,6 +32,8 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, Subset
 
+from .imageset import ImageSet
+
 FORMAT = "spurwidgets.features"
 VERSION = 1
 MANIFEST = "manifest.json"
@@ -105,8 +107,6 @@ def inputs_fingerprint(payload: Any, labels: np.ndarray | None) -> str:
 
 def split_payload(images: Any) -> tuple[Any, np.ndarray | None]:
     """What workers index into (an array or a map-style Dataset) and labels known up front (ImageSet)."""
-    from ..datasets.imageset import ImageSet
-
     if isinstance(images, ImageSet):
         return images.images, np.asarray(images.labels, dtype=np.int64)
     if isinstance(images, DataLoader):

@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import metrics
+from . import metrics
 from .mislabel import confident_mislabels
 from .predictions import predicted_classes
 from .refit import LinearHead, balanced_weights, refit_head

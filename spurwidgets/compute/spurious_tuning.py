@@ -23,8 +23,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..metrics import ranked_within_class, spurious_gap
 from .linear_head import LinearHead
+from .metrics import ranked_within_class, spurious_gap
 from .predictions import predicted_classes
 from .tuning_summary import (  # TuningResult and summary_table re-exported: what notebooks import from here
     TuningResult,

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 from ..compute.images import ImageSource
+from ..compute.imageset import ImageSet
 from ..compute.validation import check_labels
-from .imageset import ImageSet
 
 
 def from_arrays(images: Any, labels: Any, groups: Any = None, class_names: list[str] | None = None) -> ImageSet:

@@ -22,8 +22,8 @@ import torch
 import torch.nn.functional as F
 
 from ..compute.deprecation import renamed_arguments
+from ..compute.imageset import ImageSet
 from ..compute.validation import check_fraction, check_positive_int
-from .imageset import ImageSet
 
 #: Distinct, saturated colours (RGB 0..1); colour k is the shortcut for class k.
 PALETTE = np.array(

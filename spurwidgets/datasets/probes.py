@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 
 from ..compute.deprecation import renamed_arguments
+from ..compute.imageset import ImageSet
 from ..compute.validation import check_positive_int, check_random_state
-from .imageset import ImageSet
 
 
 @renamed_arguments(seed="random_state")

@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from ..compute.images import ImageSource
+from ..compute.imageset import ImageSet
 from ..compute.validation import check_labels, to_numpy
-from ..datasets.imageset import ImageSet
 
 UNLABELLED = "unlabelled"
 _UNSAFE = re.compile(r"[^\w .+-]")

@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from ..compute.images import ImageSource
+from ..compute.metrics import spurious_gap
 from ..compute.spurious_tuning import TuningResult, accuracy_by_spuriosity_rank, negative_gaps
-from ..metrics import spurious_gap
 from ._base import encode_thumbnails
 
 
