@@ -15,6 +15,7 @@ from .compute.extract import extract
 from .compute.heads import replace_head as replace_head
 from .compute.images import ImageSource
 from .compute.predictions import predicted_classes
+from .compute.progress import progress_bar
 from .compute.validation import check_labels, check_positive_int, resolve_device
 from .datasets.digits import pretraining_digits
 
@@ -109,9 +110,7 @@ def train_classifier(
     generator = torch.Generator().manual_seed(random_state)
     steps = range(epochs)
     if progress:
-        from tqdm.auto import tqdm
-
-        steps = tqdm(steps, desc="train", unit="epoch")
+        steps = progress_bar(steps, desc="train", unit="epoch")
     for _ in steps:
         order = torch.randperm(len(images), generator=generator)
         for start in range(0, len(order), batch_size):

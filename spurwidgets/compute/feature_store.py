@@ -32,7 +32,9 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, Subset
 
+from .extract import FeatureSet, extract
 from .imageset import ImageSet
+from .progress import progress_bar
 
 FORMAT = "spurwidgets.features"
 VERSION = 1
@@ -188,8 +190,6 @@ def _consolidate(folder: Path, manifest: dict) -> None:
 
 def open_feature_set(folder: str | Path) -> Any:
     """`FeatureSet` with features/logits memory-mapped read-only from a finished `out` folder."""
-    from .extract import FeatureSet
-
     path = Path(folder)
     manifest = read_manifest(path) if path.is_dir() else None
     if manifest is None:
@@ -269,7 +269,9 @@ def run_sharded(
     consolidated = all((folder / f"{a}.npy").exists() for a in ARRAYS[:2])
     if manifest["complete"] and consolidated and (len(missing) == len(ranges) or not missing):
         return open_feature_set(folder)  # finished (its shards possibly deleted to save disk)
-    bar = _progress_bar(len(ranges), len(ranges) - len(missing)) if progress else None
+    bar = None
+    if progress:
+        bar = progress_bar(total=len(ranges), initial=len(ranges) - len(missing), desc="extract shards", unit="shard")
     try:
         for k, part in compute(missing) if missing else ():
             if labels is not None:
@@ -291,12 +293,6 @@ def run_sharded(
     return open_feature_set(folder)
 
 
-def _progress_bar(total: int, done: int) -> Any:
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, initial=done, desc="extract shards", unit="shard")
-
-
 def compute_locally(
     model: nn.Module, payload: Any, options: dict[str, Any]
 ) -> Callable[[list[tuple[int, int, int]]], Iterable[tuple[int, ShardResult]]]:
@@ -310,7 +306,5 @@ def compute_locally(
 
 
 def extract_part(model: nn.Module, payload: Any, start: int, stop: int, options: dict[str, Any]) -> ShardResult:
-    from .extract import extract
-
     fs = extract(model, shard_part(payload, start, stop), **options)
     return {"features": np.asarray(fs.features), "logits": fs.logits, "labels": fs.labels}

@@ -126,7 +126,7 @@ def summary_rows(results: Any) -> list[dict[str, Any]]:
 
 def summary_table(results: Any) -> Any:
     """pandas DataFrame indexed by strategy with the five compact COLUMNS (strings, images int)."""
-    import pandas as pd
+    import pandas as pd  # pandas on use: `import spurwidgets` stays light
 
     return pd.DataFrame(summary_rows(results)).set_index("strategy")
 

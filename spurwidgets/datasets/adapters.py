@@ -38,7 +38,7 @@ def from_torch(dataset: Any, limit: int | None = None) -> ImageSet:
 
 def from_folder(path: str | Path, size: int | None = 64) -> ImageSet:
     """ImageSet from an ImageFolder layout (`path/<class>/<image>`), resized to size x size."""
-    from torchvision import datasets, transforms
+    from torchvision import datasets, transforms  # torchvision.datasets (heavy) only for from_folder
 
     path = Path(path)
     if not path.is_dir():

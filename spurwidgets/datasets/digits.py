@@ -16,6 +16,7 @@ that learned the shortcut instead of the digit's shape.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -47,6 +48,13 @@ SPLITS = {"pretrain": (0.0, 0.3), "train": (0.3, 0.65), "val": (0.65, 0.85), "te
 #: Default number of drawings of each source digit per split.
 COPIES = {"pretrain": 8, "train": 4, "val": 5, "test": 4}
 SHORTCUTS = ("color", "patch", "texture")
+
+
+def _source_digits() -> Any:
+    """scikit-learn's 8x8 digits (1797 images, bundled with scikit-learn: no download)."""
+    from sklearn.datasets import load_digits  # sklearn.datasets costs ~1 s to import: only when digits are drawn
+
+    return load_digits()
 
 
 def _split_indices(targets: np.ndarray, split: str) -> np.ndarray:
@@ -141,15 +149,13 @@ def colored_digits(
     copies : drawings of each source digit (default 4 for train/test, 5 for val); 1 with no
         random jitter reproduces the plain upscaled digits.
     """
-    from sklearn.datasets import load_digits
-
     if split not in SPLITS or split == "pretrain":
         raise ValueError(f"split must be one of ['train', 'val', 'test']; got {split!r}")
     if shortcut not in SHORTCUTS:
         raise ValueError(f"shortcut must be one of {list(SHORTCUTS)}; got {shortcut!r}")
     size = check_positive_int(size, "size", minimum=8)
     copies = COPIES[split] if copies is None else check_positive_int(copies, "copies")
-    data = load_digits()
+    data = _source_digits()
     index = _split_indices(data.target, split)
     pixels, targets = data.images[index] / 16.0, data.target[index]
     if digits is None:
@@ -187,11 +193,9 @@ def colored_digits(
 def pretraining_digits(*, size: int = 28, random_state: int = 0, copies: int | None = None) -> ImageSet:
     """10-way digit identity on the reserved "pretrain" source digits: random stroke colours
     (any RGB), random scale/rotation/shift, no shortcut. Never overlaps `colored_digits`."""
-    from sklearn.datasets import load_digits
-
     size = check_positive_int(size, "size", minimum=8)
     copies = COPIES["pretrain"] if copies is None else check_positive_int(copies, "copies")
-    data = load_digits()
+    data = _source_digits()
     index = _split_indices(data.target, "pretrain")
     pixels = np.repeat(data.images[index] / 16.0, copies, axis=0)
     labels = np.repeat(data.target[index], copies).astype(np.int64)

@@ -93,7 +93,7 @@ def rank_curve_figure(before: dict[str, Any] | None, results: dict[str, TuningRe
     """plotly figure: validation accuracy vs spuriosity rank, before and after each strategy.
 
     Without any curve the figure says why it is empty (an annotation in the plot area)."""
-    import plotly.graph_objects as go
+    import plotly.graph_objects as go  # plotly (heavy) only when a figure is drawn
 
     fig = go.Figure()
     if before is None and not results:
