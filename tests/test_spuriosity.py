@@ -174,3 +174,13 @@ def test_a_refit_head_gives_the_same_ranking_as_its_weight():
     shifted = refit_head(FEATURES, LABELS + 1, device="cpu")
     with pytest.raises(ValueError, match=r"head_weight is a LinearHead over classes \[1, 2\]; expected classes 0..C-1"):
         SpuriosityRanker().fit(FEATURES, LABELS, shifted)
+
+
+def test_zscore_uses_each_images_own_class_statistics_and_score_averages_its_spurious_columns():
+    ranker = fitted()
+    z = ranker.zscore(FEATURES, LABELS)
+    expected = (FEATURES - ranker.class_mean_[LABELS]) / ranker.class_std_[LABELS]
+    np.testing.assert_allclose(z, expected)
+    np.testing.assert_allclose(z[LABELS == 0].mean(0)[:2], [0.0, 0.0], atol=1e-12)
+    score = ranker.score(FEATURES, LABELS, {0: [0, 1], 1: [2]})
+    np.testing.assert_allclose(score, np.where(LABELS == 0, z[:, :2].mean(1), z[:, 2]))
