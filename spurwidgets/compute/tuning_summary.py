@@ -62,9 +62,9 @@ class TuningResult:
         return self.head.intercept_
 
     def to_torch(self) -> nn.Linear:
-        """Deprecated: `head.to_torch()`."""
+        """Deprecated: `head.to_torch()` (this returned it in eval mode, and still does)."""
         _deprecated("to_torch()", "head.to_torch()")
-        return self.head.to_torch()
+        return self.head.to_torch().eval()
 
     def _repr_html_(self) -> str:
         """A one-line compact table and the note (notebooks); see tuning_summary.summary_table."""

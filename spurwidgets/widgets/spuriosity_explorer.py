@@ -283,4 +283,4 @@ class SpuriosityExplorer(ipywidgets.VBox):
         """The low-spuriosity-tuned head as an nn.Linear (after `tune`)."""
         if "low_spuriosity" not in self.results_:
             raise RuntimeError("This SpuriosityExplorer is not tuned yet: press 'Tune head' or call tune()")
-        return self.results_["low_spuriosity"].head.to_torch()
+        return self.results_["low_spuriosity"].head.to_torch().eval()
