@@ -46,7 +46,10 @@ def register_probe_kind(name: str, factory: Callable[..., np.ndarray]) -> None:
     """
     if not callable(factory):
         raise TypeError(f"factory must be callable; got {type(factory).__name__}")
-    parameters = inspect.signature(factory).parameters
+    try:
+        parameters = inspect.signature(factory).parameters
+    except (TypeError, ValueError):  # a callable without a readable signature: assume the current one
+        parameters = {}  # type: ignore[assignment]
     if "seed" in parameters and "random_state" not in parameters:
         warnings.warn(
             f"probe factory {name!r} takes seed=, a deprecated name; take random_state= instead",
