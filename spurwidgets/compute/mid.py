@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import metrics
+from . import metrics
 from .mid_heads import MISSING_CLASS_LOGIT, cluster_ids, one_output_per_class
 from .mislabel import confident_mislabels
 from .predictions import predicted_classes
