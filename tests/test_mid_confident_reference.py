@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_mid import shortcut
 
 from spurwidgets.compute import window_clusters as wc
 from spurwidgets.compute.mid import MID
-from test_mid import shortcut
 
 
 def test_minority_scores_measure_from_the_confident_half_of_the_right_samples_outside_the_window():
