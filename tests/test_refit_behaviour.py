@@ -80,3 +80,13 @@ def test_max_samples_that_drops_a_class_is_refused_exactly():
     message = "max_samples=2 leaves a class without samples; pass a larger max_samples"
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         refit_head(x, y, max_samples=2, random_state=0, device="cpu")
+
+
+def test_score_is_accuracy_and_names_bad_labels():
+    x, y = _data(n=50)
+    head = refit_head(x, y, device="cpu")
+    assert head.score(x, y) == pytest.approx(np.mean(head.predict(x) == y))
+    flipped = 1 - y
+    assert head.score(x, flipped) == pytest.approx(1 - head.score(x, y))
+    with pytest.raises(ValueError, match=r"^labels must hold integer labels; got non-integer floats$"):
+        head.score(x, np.full(50, 0.5))
