@@ -8,6 +8,8 @@
 #   MUTATION_SAMPLE=30 MUTATION_SEED=1 scripts/mutation.sh ...   # test a uniform random (seeded) sample of 30
 #       mutants per module: the score is an estimate, printed with its sample size and a 95 % interval
 #       (scripts/mutation_sample.py; a time budget cuts the sample short, still uniformly)
+#   MUTATION_RECHECK=/tmp/spur-mutation.XXXX scripts/mutation.sh ...   # rerun only the survivors of that
+#       earlier run's sample against the current tests (the killed ones stay killed when tests were only added)
 #
 # Each module is mutated with only the test files that exercise it (the map below), so a
 # mutant costs seconds, not the whole suite. The work happens in a scratch copy of the
@@ -80,9 +82,15 @@ for module in "${MODULES[@]}"; do
   runner="$PYTEST -x -q -p no:cacheprovider -p no:randomly -m 'not browser and not slow' $existing"
   echo "== $module  (tests:$existing)"
   log=".mutmut-log.$(echo "$module" | tr / _)"
-  if [ -n "${MUTATION_SAMPLE:-}" ]; then
-    read -r n_mutants sample < <("$PYTHON" "$ROOT/scripts/mutation_sample.py" enumerate "$module" "$MUTATION_SAMPLE" "${MUTATION_SEED:-0}" | tail -n 1)
-    echo "   $n_mutants mutants; sampled ids: $sample"
+  if [ -n "${MUTATION_RECHECK:-}" ] || [ -n "${MUTATION_SAMPLE:-}" ]; then
+    if [ -n "${MUTATION_RECHECK:-}" ]; then  # the survivors of an earlier run, with today's tests
+      cp "$MUTATION_RECHECK/.mutmut-cache.$(echo "$module" | tr / _)" .mutmut-cache
+      sample="$("$PYTHON" "$ROOT/scripts/mutation_sample.py" survivors .mutmut-cache)"
+      echo "   rechecking the survivors of $MUTATION_RECHECK: $sample"
+    else
+      read -r n_mutants sample < <("$PYTHON" "$ROOT/scripts/mutation_sample.py" enumerate "$module" "$MUTATION_SAMPLE" "${MUTATION_SEED:-0}" | tail -n 1)
+      echo "   $n_mutants mutants; sampled ids: $sample"
+    fi
     deadline=$(($(date +%s) + ${MUTATION_BUDGET_S:-86400}))
     for id in $sample; do
       left=$((deadline - $(date +%s)))

@@ -2,6 +2,7 @@
 
     python scripts/mutation_sample.py enumerate MODULE N SEED   # register MODULE's mutants, print N sampled ids
     python scripts/mutation_sample.py score CACHE               # "killed tested total timeouts" of one module
+    python scripts/mutation_sample.py survivors CACHE           # ids of the surviving mutants
     python scripts/mutation_sample.py report CACHE...           # per-module and total score with 95 % CIs
 
 `enumerate` writes every mutant of MODULE into mutmut's cache (.mutmut-cache, untested) and
@@ -108,6 +109,8 @@ def main() -> None:
         enumerate_sample(args[0], int(args[1]), int(args[2]))
     elif cmd == "score":
         print(*counts(args[0]))
+    elif cmd == "survivors":
+        print(*survivors(args[0]))
     elif cmd == "report":
         report(args)
     else:
