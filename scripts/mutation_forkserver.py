@@ -106,8 +106,15 @@ def serve(path: str) -> None:
             if done:
                 break
             readable, _, _ = select.select([conn], [], [], 0.2)
-            if readable and not conn.recv(1, socket.MSG_PEEK):
-                os.killpg(pid, signal.SIGKILL)
+            try:
+                gone = bool(readable) and not conn.recv(1, socket.MSG_PEEK)
+            except OSError:  # reset by the killed client
+                gone = True
+            if gone:
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
                 os.waitpid(pid, 0)
                 break
         conn.close()
