@@ -23,7 +23,7 @@ PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 
 declare -A TESTS=(
   [spurwidgets/metrics.py]="tests/test_metrics.py tests/test_bad_inputs.py"
-  [spurwidgets/compute/validation.py]="tests/test_validation.py tests/test_reliability_errors.py"
+  [spurwidgets/compute/validation.py]="tests/test_validation.py tests/test_reliability_errors.py tests/test_validation_exact.py"
   [spurwidgets/compute/annotations.py]="tests/test_annotations.py tests/test_annotations_concurrency.py tests/test_annotations_exact.py"
   [spurwidgets/compute/window_clusters.py]="tests/test_mid.py tests/test_mid_refit_groups.py tests/test_mid_confident_reference.py tests/test_mid_exact.py"
   [spurwidgets/compute/mid.py]="tests/test_mid.py tests/test_mid_refit_groups.py tests/test_reliability_errors.py tests/test_mid_confident_reference.py tests/test_mid_exact.py"
