@@ -44,6 +44,9 @@ def test_check_same_length_with_three_different_lengths():
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         check_same_length(a=np.zeros(2), b=np.zeros(3), c=np.zeros(4))
     assert check_same_length(a=np.zeros(2), b=None, c=[1, 2]) == 2
+    two = "length mismatch: a has 2, b has 3 entries; expected one entry per sample in each"
+    with pytest.raises(ValueError, match=f"^{re.escape(two)}$"):
+        check_same_length(a=np.zeros(2), b=np.zeros(3))
 
 
 def test_ragged_nested_lists_message():
