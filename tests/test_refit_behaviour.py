@@ -90,3 +90,25 @@ def test_score_is_accuracy_and_names_bad_labels():
     assert head.score(x, flipped) == pytest.approx(1 - head.score(x, y))
     with pytest.raises(ValueError, match=r"^labels must hold integer labels; got non-integer floats$"):
         head.score(x, np.full(50, 0.5))
+
+
+@pytest.mark.parametrize("solver", ["torch", "scipy"])
+def test_binary_fit_matches_sklearn_with_weights_and_groups_on_each_solver(solver):
+    x, y = _data(n=300, seed=5)
+    x = x + np.linspace(0.5, 2.0, 8, dtype=np.float32)  # off-centre features: the centring matters
+    weight = np.random.default_rng(5).uniform(0.2, 3.0, len(y)).astype(np.float32)
+    head = refit_head(x, y, sample_weight=weight, C=0.3, solver=solver, device="cpu", tol=1e-6, max_iter=500)
+    reference = LogisticRegression(C=0.3, tol=1e-10, max_iter=5000).fit(x, y, sample_weight=weight / weight.mean())
+    np.testing.assert_allclose(head.coef_, reference.coef_, atol=2e-3)
+    np.testing.assert_allclose(head.intercept_, reference.intercept_, atol=2e-3)
+    assert head.n_iter_ >= 1
+
+
+def test_a_plain_fit_raises_no_warning():
+    import warnings
+
+    x, y = _data(n=200)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for solver in ("scipy", "torch"):
+            refit_head(x, y, C=0.5, solver=solver, device="cpu")
