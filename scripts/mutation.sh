@@ -5,6 +5,11 @@
 #   scripts/mutation.sh                      # every module in MODULES below (slow: hours on 2 cores)
 #   scripts/mutation.sh spurwidgets/compute/metrics.py spurwidgets/compute/validation.py   # a subset
 #   MUTATION_BUDGET_S=900 scripts/mutation.sh ...   # stop each module after 15 min: the score is then over the mutants tested
+#   MUTATION_SAMPLE=30 MUTATION_SEED=1 scripts/mutation.sh ...   # test a uniform random (seeded) sample of 30
+#       mutants per module: the score is an estimate, printed with its sample size and a 95 % interval
+#       (scripts/mutation_sample.py; a time budget cuts the sample short, still uniformly)
+#   MUTATION_RECHECK=/tmp/spur-mutation.XXXX scripts/mutation.sh ...   # rerun only the survivors of that
+#       earlier run's sample against the current tests (the killed ones stay killed when tests were only added)
 #
 # Each module is mutated with only the test files that exercise it (the map below), so a
 # mutant costs seconds, not the whole suite. The work happens in a scratch copy of the
@@ -21,15 +26,16 @@ declare -A TESTS=(
   [spurwidgets/compute/imageset.py]="tests/test_datasets.py tests/test_bad_inputs.py"
   [spurwidgets/compute/image_files.py]="tests/test_datasets.py tests/test_feature_store.py"
   [spurwidgets/compute/deprecation.py]="tests/test_deprecation.py"
-  [spurwidgets/compute/validation.py]="tests/test_validation.py tests/test_reliability_errors.py"
-  [spurwidgets/compute/annotations.py]="tests/test_annotations.py tests/test_annotations_concurrency.py"
-  [spurwidgets/compute/window_clusters.py]="tests/test_mid.py tests/test_mid_refit_groups.py"
-  [spurwidgets/compute/mid.py]="tests/test_mid.py tests/test_mid_refit_groups.py tests/test_reliability_errors.py"
-  [spurwidgets/compute/refit.py]="tests/test_refit.py"
-  [spurwidgets/compute/linear_head.py]="tests/test_refit.py"
-  [spurwidgets/compute/spuriosity.py]="tests/test_spuriosity.py"
-  [spurwidgets/compute/heads.py]="tests/test_any_model.py tests/test_spuriosity.py"
-  [spurwidgets/compute/probe_clusters.py]="tests/test_probe_clusters.py"
+  [spurwidgets/compute/validation.py]="tests/test_validation.py tests/test_reliability_errors.py tests/test_validation_exact.py"
+  [spurwidgets/compute/annotations.py]="tests/test_annotations.py tests/test_annotations_concurrency.py tests/test_annotations_exact.py"
+  [spurwidgets/compute/window_clusters.py]="tests/test_mid.py tests/test_mid_refit_groups.py tests/test_mid_confident_reference.py tests/test_mid_exact.py tests/test_mid_scale.py"
+  [spurwidgets/compute/mid.py]="tests/test_mid.py tests/test_mid_refit_groups.py tests/test_reliability_errors.py tests/test_mid_confident_reference.py tests/test_mid_exact.py tests/test_mid_scale.py"
+  [spurwidgets/compute/mid_heads.py]="tests/test_mid.py tests/test_mid_refit_groups.py tests/test_mid_exact.py"
+  [spurwidgets/compute/refit.py]="tests/test_refit.py tests/test_refit_behaviour.py"
+  [spurwidgets/compute/linear_head.py]="tests/test_refit.py tests/test_refit_behaviour.py"
+  [spurwidgets/compute/spuriosity.py]="tests/test_spuriosity.py tests/test_spuriosity_exact.py"
+  [spurwidgets/compute/heads.py]="tests/test_any_model.py tests/test_spuriosity.py tests/test_models.py"
+  [spurwidgets/compute/probe_clusters.py]="tests/test_probe_clusters.py tests/test_probe_exact.py tests/test_reliability_errors.py"
   [spurwidgets/compute/projection.py]="tests/test_latent_scatter.py"
   [spurwidgets/compute/mislabel.py]="tests/test_mislabel.py"
   [spurwidgets/compute/vae.py]="tests/test_vae.py"
@@ -40,6 +46,15 @@ declare -A TESTS=(
   [spurwidgets/compute/extract.py]="tests/test_extract.py"
   [spurwidgets/compute/images.py]="tests/test_extract.py tests/test_galleries.py"
   [spurwidgets/compute/activation_maps.py]="tests/test_activation_maps.py"
+  [spurwidgets/compute/chunked_stats.py]="tests/test_chunked_stats.py tests/test_spuriosity.py"
+  [spurwidgets/compute/sorting.py]="tests/test_sorting.py"
+  [spurwidgets/compute/subsample.py]="tests/test_refit.py tests/test_refit_behaviour.py tests/test_latent_scatter_scale.py tests/test_subsample_exact.py"
+  [spurwidgets/compute/logistic_solver.py]="tests/test_refit.py tests/test_refit_behaviour.py"
+  [spurwidgets/compute/predictions.py]="tests/test_estimators.py tests/test_mid.py"
+  [spurwidgets/compute/feature_store.py]="tests/test_feature_store.py tests/test_extract.py"
+  [spurwidgets/compute/annotation_export.py]="tests/test_annotation_export.py"
+  [spurwidgets/compute/model_io.py]="tests/test_extract.py tests/test_models.py"
+  [spurwidgets/compute/ray_extract.py]="tests/test_ray_extract.py"
 )
 if [ "$#" -gt 0 ]; then MODULES=("$@"); else mapfile -t MODULES < <(printf '%s\n' "${!TESTS[@]}" | sort); fi
 
@@ -48,31 +63,59 @@ echo "scratch copy: $SCRATCH"
 (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf -) | tar -xf - -C "$SCRATCH"
 cd "$SCRATCH"
 export PYTHONPATH="$SCRATCH" OMP_NUM_THREADS=1 MPLBACKEND=Agg HYPOTHESIS_PROFILE=mutation
+# pytest runs through a fork server that has imported torch & co once (~8 s CPU saved per
+# mutant; scripts/mutation_forkserver.py); MUTATION_FORKSERVER=0 starts a fresh python instead
+PYTEST="$PYTHON -m pytest"
+if [ "${MUTATION_FORKSERVER:-1}" != 0 ]; then
+  SOCK="$SCRATCH/.forkserver.sock"
+  "$PYTHON" "$ROOT/scripts/mutation_forkserver.py" serve "$SOCK" > .forkserver.log 2>&1 &
+  FORKSERVER_PID=$!
+  trap 'kill "$FORKSERVER_PID" 2>/dev/null || true' EXIT
+  until grep -q ready .forkserver.log 2>/dev/null; do kill -0 "$FORKSERVER_PID" || exit 2; sleep 1; done
+  PYTEST="$PYTHON $ROOT/scripts/mutation_forkserver.py run $SOCK"
+fi
 total_killed=0
 total_all=0
+caches=()
 for module in "${MODULES[@]}"; do
   tests="${TESTS[$module]:-}"
   if [ -z "$tests" ]; then echo "no test map for $module; add it to TESTS in $0" >&2; exit 2; fi
   existing=""
   for t in $tests; do [ -f "$t" ] && existing="$existing $t"; done
   rm -f .mutmut-cache
-  runner="$PYTHON -m pytest -x -q -p no:cacheprovider -p no:randomly -m 'not browser and not slow' $existing"
+  runner="$PYTEST -x -q -p no:cacheprovider -p no:randomly -m 'not browser and not slow' $existing"
   echo "== $module  (tests:$existing)"
-  timeout "${MUTATION_BUDGET_S:-86400}" "$PYTHON" -m mutmut run --paths-to-mutate "$module" --runner "$runner" --tests-dir tests --simple-output \
-    > ".mutmut-log.$(echo "$module" | tr / _)" 2>&1 || true
-  read -r killed all < <("$PYTHON" - <<'PY'
-import sqlite3
-rows = dict(sqlite3.connect(".mutmut-cache").execute("select status, count(*) from Mutant group by status"))
-tested = sum(v for k, v in rows.items() if k != "untested")
-print(rows.get("ok_killed", 0) + rows.get("ok_suspicious", 0), tested)
-PY
-)
+  log=".mutmut-log.$(echo "$module" | tr / _)"
+  if [ -n "${MUTATION_RECHECK:-}" ] || [ -n "${MUTATION_SAMPLE:-}" ]; then
+    if [ -n "${MUTATION_RECHECK:-}" ]; then  # the survivors of an earlier run, with today's tests
+      cp "$MUTATION_RECHECK/.mutmut-cache.$(echo "$module" | tr / _)" .mutmut-cache
+      sample="$("$PYTHON" "$ROOT/scripts/mutation_sample.py" survivors .mutmut-cache)"
+      echo "   rechecking the survivors of $MUTATION_RECHECK: $sample"
+    else
+      read -r n_mutants sample < <("$PYTHON" "$ROOT/scripts/mutation_sample.py" enumerate "$module" "$MUTATION_SAMPLE" "${MUTATION_SEED:-0}" | tail -n 1)
+      echo "   $n_mutants mutants; sampled ids: $sample"
+    fi
+    deadline=$(($(date +%s) + ${MUTATION_BUDGET_S:-86400}))
+    for id in $sample; do
+      left=$((deadline - $(date +%s)))
+      [ "$left" -gt 0 ] || { echo "   time budget spent"; break; }
+      timeout "$left" "$PYTHON" -m mutmut run "$id" --paths-to-mutate "$module" --runner "$runner" --tests-dir tests --simple-output \
+        -m 4 -b 20 >> "$log" 2>&1 || true
+    done
+  else
+    timeout "${MUTATION_BUDGET_S:-86400}" "$PYTHON" -m mutmut run --paths-to-mutate "$module" --runner "$runner" --tests-dir tests --simple-output \
+      > "$log" 2>&1 || true
+  fi
+  cp "$ROOT/$module" "$module" && rm -f "$module.bak"  # a run cut short by the budget may leave the mutant in place
+  read -r killed all _ _ < <("$PYTHON" "$ROOT/scripts/mutation_sample.py" score .mutmut-cache)
   total_killed=$((total_killed + killed))
   total_all=$((total_all + all))
   pct=$([ "$all" -gt 0 ] && echo "scale=1; 100 * $killed / $all" | bc || echo "n/a")
   echo "$module: $killed / $all mutants killed ($pct %)"
   "$PYTHON" -m mutmut results 2>/dev/null | sed -n '/Survived/,/^$/p' | head -20 || true
   cp .mutmut-cache ".mutmut-cache.$(echo "$module" | tr / _)" 2>/dev/null || true
+  caches+=(".mutmut-cache.$(echo "$module" | tr / _)")
 done
+"$PYTHON" "$ROOT/scripts/mutation_sample.py" report "${caches[@]}"
 pct=$([ "$total_all" -gt 0 ] && echo "scale=1; 100 * $total_killed / $total_all" | bc || echo "n/a")
 echo "TOTAL: $total_killed / $total_all mutants killed ($pct %)"

@@ -155,3 +155,9 @@ def test_every_metric_argument_is_named_in_its_error(call, name):
 
 def test_group_ids_may_be_large_since_they_are_only_compared():
     assert metrics.group_accuracy([0, 1, 1], [0, 1, 0], [10**9, 7, 7]) == {7: 0.5, 10**9: 1.0}
+
+
+def test_probabilities_out_of_range_message_is_exact():
+    with pytest.raises(ValueError) as info:
+        metrics.average_cluster_probability(np.array([[0.0, 1.5], [1.0, 0.0]]), [0, 0], [1])
+    assert str(info.value) == "probs must be probabilities in [0, 1]; got values in [0, 1.5]"

@@ -72,3 +72,18 @@ def test_sort_float32_without_codes_and_beyond_the_packing_limit(monkeypatch):
     assert order.dtype == np.int64
     np.testing.assert_array_equal(order, expected)
     np.testing.assert_array_equal(sorted_codes, codes[expected])
+
+
+@pytest.mark.parametrize("n", [2, 7, 1000])
+@pytest.mark.parametrize("q", [0.15, 0.333, 0.9])
+def test_smallest_abs_quantile_interpolates_between_neighbours(n, q):
+    # (n - 1) * q is not a whole number here, so the linear interpolation matters
+    values = (np.random.default_rng(n).normal(size=n) + 0.3).astype(np.float32)
+    assert (n - 1) * q != int((n - 1) * q)
+    expected = np.quantile(np.abs(values), q)
+    assert smallest_abs_quantile(np.sort(values), q) == pytest.approx(expected, rel=1e-6, abs=1e-7)
+
+
+def test_smallest_abs_quantile_by_hand():
+    # |v| sorted: 0.5, 1, 2, 4; q = 0.5 -> position 1.5 -> 1 + 0.5 * (2 - 1) = 1.5
+    assert smallest_abs_quantile(np.array([-4.0, -1.0, 0.5, 2.0], dtype=np.float32), 0.5) == 1.5
