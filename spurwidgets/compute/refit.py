@@ -25,6 +25,7 @@ import torch
 
 from .linear_head import LinearHead
 from .logistic_solver import solve
+from .low_rank import principal_directions
 from .predictions import predicted_classes
 from .subsample import subsample_rows
 from .validation import (
@@ -36,6 +37,15 @@ from .validation import (
     resolve_device,
     to_numpy,
 )
+
+#: The capped refit MIDExplorer runs on a Refit click when N is larger (`MID.refit(max_samples=,
+#: rank=)` with these values): a group-balanced subsample of 20,000 rows (every group gives an
+#: equal share, smaller groups whole, as DFR's balanced subset), fitted in the top 128 principal
+#: directions. Measured at 200k x 2048 with groups (benchmarks/bench_scale_compute.py,
+#: benchmarks/RESULTS.md): ~1-2 s on 2 loaded CPU cores instead of ~1 min for the full fit.
+INTERACTIVE_MAX_SAMPLES = 20_000
+#: See INTERACTIVE_MAX_SAMPLES.
+INTERACTIVE_RANK = 128
 
 #: Grid searched by C="auto" (from strong to weak regularisation, each fit warm-starting the next).
 C_GRID = (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0)
@@ -121,6 +131,7 @@ def refit_head(
     solver: str = "auto",
     max_samples: int | None = None,
     init: Any = None,
+    rank: int | None = None,
 ) -> LinearHead:
     """Fit an L2-regularised logistic-regression head on `features` (N, D).
 
@@ -134,7 +145,7 @@ def refit_head(
     random_state: seeds the validation split of C="auto" (the fit itself is deterministic).
     device: "auto" (CUDA when present), "cpu", "cuda" or a torch.device; float32 throughout.
     tol: stop when the largest gradient entry of the (1/N-scaled) objective is below tol
-        (scikit-learn's default, 1e-4).
+        (scikit-learn's rule and default, 1e-4; the CPU solver stops at tol / 4).
     solver: "auto" ("torch" on CUDA, "scipy" on CPU), "torch" (torch.optim.LBFGS, all on
         the device) or "scipy" (SciPy's L-BFGS-B driving the float32 torch loss/gradient).
     max_samples: cap on the rows used (None: all). When N is larger, the fit uses a random
@@ -143,9 +154,15 @@ def refit_head(
         without, uniform. C keeps its meaning for the full N (the subsample's loss is scaled
         by N / max_samples), so the subsample estimates the same objective. Only the chosen
         rows are copied, so a memory-mapped 10M x 512 matrix needs ~max_samples x D x 4 bytes.
-        50_000 fits 200k x 2048 in about a second on 2 CPU cores (benchmarks/RESULTS.md).
+        See INTERACTIVE_MAX_SAMPLES for the interactive setting and its measured effect.
     init: a LinearHead with the same classes and width (e.g. the previous refit) to start
         L-BFGS from (warm start): same optimum, fewer iterations when it is close.
+    rank: None (fit all D features) or r < D: fit the head in the span of the top-r principal
+        directions of the (weighted, centred) rows fitted, estimated by a randomized SVD on at
+        most 4096 of them (`low_rank.principal_directions`), and map it back to D inputs. The
+        solver then reads an (n, r) projection instead of (n, D); the penalty keeps its meaning
+        (orthonormal directions). An approximation: whatever the head needs outside those
+        directions is lost (see INTERACTIVE_RANK).
     """
     features = check_features(features)
     raw_labels = check_labels(labels, "labels", n=len(features))
@@ -185,6 +202,13 @@ def refit_head(
         solver = "torch" if device.type == "cuda" else "scipy"
 
     start = None if init is None else _warm_start(init, classes, features.shape[1], device)
+    basis = centre = None
+    if rank is not None and check_positive_int(rank, "rank") < features.shape[1]:
+        centre, basis = principal_directions(features, weights, rank)
+        features = features @ basis  # (n, rank): the only copy the projected fit makes
+        features -= centre @ basis
+        if start is not None:  # the warm start's projection onto the directions
+            start = (start[0] @ torch.from_numpy(basis), start[1] + start[0] @ torch.from_numpy(centre))
     if C == "auto":
         C, start = _select_C(
             features,
@@ -202,7 +226,11 @@ def refit_head(
     weight, bias, n_iter = _fit_arrays(
         features, encoded, weights, C, device, start, max_iter, tol, solver, n_total=n_total
     )
-    return LinearHead(weight.cpu().numpy(), bias.cpu().numpy(), classes, n_iter=n_iter, C=float(C))
+    coef, intercept = weight.cpu().numpy(), bias.cpu().numpy()
+    if basis is not None:  # scores = w_r . (U^T (x - c)) + b_r = (w_r U^T) . x + b_r - (w_r U^T) . c
+        coef = coef @ basis.T
+        intercept = intercept - coef @ centre
+    return LinearHead(coef, intercept, classes, n_iter=n_iter, C=float(C))
 
 
 def _select_C(
