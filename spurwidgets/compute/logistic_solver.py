@@ -172,7 +172,7 @@ def preconditioner_sample(w: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarr
         return np.arange(len(w)), (w / total if total > 0 else np.full(len(w), 1.0 / len(w)))
     rng = np.random.default_rng(0)
     uniform = w.min() == w.max()
-    rows = np.sort(rng.choice(len(w), size=size, replace=uniform, p=None if uniform else w / total))
+    rows = np.sort(rng.choice(len(w), size=size, replace=not uniform, p=None if uniform else w / total))
     return rows, np.full(size, 1.0 / size)
 
 

@@ -264,7 +264,14 @@ class MID(Estimator):
             groups[self.groups_ == c] = self.n_classes_ + offset
         return groups
 
-    def refit(self, clusters: Any = None, *, C: float | str | None = None) -> LinearHead:
+    def refit(
+        self,
+        clusters: Any = None,
+        *,
+        C: float | str | None = None,
+        max_samples: int | None = None,
+        rank: int | None = None,
+    ) -> LinearHead:
         """Refit the last layer on the fitted features with a cluster-balanced loss.
 
         clusters: cluster ids to treat as minority groups (None: `minority_clusters_`; []:
@@ -273,6 +280,10 @@ class MID(Estimator):
         same in the loss (`refit_groups`). The head has one output per class of the model's
         logits, also when `labels` miss a class: such a class gets weight 0 and a bias of
         `MISSING_CLASS_LOGIT`, so the head never predicts it.
+        max_samples, rank: passed to `refit_head` (None: an exact fit on every sample): fit a
+        group-balanced subsample of `max_samples` rows drawn with `random_state`, in the top
+        `rank` principal directions. MIDExplorer's Refit button uses
+        `refit.INTERACTIVE_MAX_SAMPLES` / `INTERACTIVE_RANK` when N is larger than the cap.
         """
         groups = self.refit_groups(clusters)
         head = refit_head(
@@ -282,6 +293,8 @@ class MID(Estimator):
             C=self.C if C is None else C,
             random_state=self.random_state,
             device=self.device,
+            max_samples=max_samples,
+            rank=rank,
         )
         head = _one_output_per_class(head, self.n_classes_)
         self.head_ = head

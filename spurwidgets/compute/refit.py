@@ -47,6 +47,14 @@ INTERACTIVE_MAX_SAMPLES = 20_000
 #: See INTERACTIVE_MAX_SAMPLES.
 INTERACTIVE_RANK = 128
 
+
+def interactive_refit_options(n: int) -> dict[str, int]:
+    """`refit_head` / `MID.refit` keywords for a refit a person waits for: the capped,
+    projected fit when `n` exceeds INTERACTIVE_MAX_SAMPLES, else {} (an exact fit on all rows)."""
+    if n <= INTERACTIVE_MAX_SAMPLES:
+        return {}
+    return {"max_samples": INTERACTIVE_MAX_SAMPLES, "rank": INTERACTIVE_RANK}
+
 #: Grid searched by C="auto" (from strong to weak regularisation, each fit warm-starting the next).
 C_GRID = (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0)
 
