@@ -87,14 +87,19 @@ def run(n: int, d: int, n_classes: int, C: float, repeats: int, thread_counts: l
         )
         rows.append((threads, t_ours, t_theirs, agree))
     extra = peak_extra_bytes(lambda: refit_head(x_train, y_train, groups=groups, C=C, device="cpu"))
-    print(f"    refit_head peak allocation {extra / 2**20:.0f} MiB = {extra / x_train.nbytes:.3f}x the features", flush=True)
+    print(
+        f"    refit_head peak allocation {extra / 2**20:.0f} MiB = {extra / x_train.nbytes:.3f}x the features",
+        flush=True,
+    )
     return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes only (seconds)")
-    parser.add_argument("--large", action="store_true", help="issue 14's sizes: 1M x 512 and 200k x 2048 (2 GB, 1.6 GB)")
+    parser.add_argument(
+        "--large", action="store_true", help="issue 14's sizes: 1M x 512 and 200k x 2048 (2 GB, 1.6 GB)"
+    )
     parser.add_argument("--weighted", action="store_true", help="balanced group weights (refit_head groups=)")
     parser.add_argument("--threads", default="1,2", help="comma-separated thread counts, each used by both libraries")
     parser.add_argument("--repeats", type=int, default=None, help="runs per library (default: 3, 1 at 50k x 2048)")

@@ -141,3 +141,19 @@ def test_explorer_refit_uses_the_interactive_cap_above_it(monkeypatch):
     monkeypatch.setattr(refit, "INTERACTIVE_MAX_SAMPLES", 200)  # N = cap: the exact fit
     explorer.refit([0])
     np.testing.assert_array_equal(explorer.head.coef_, explorer.mid.refit([0]).coef_)
+
+
+def test_capped_fit_scans_only_the_drawn_rows_for_nan():
+    x, y = _correlated(n=1000, d=6)
+    rows = subsample_rows(None, 1000, 300, random_state=0)
+    undrawn = np.setdiff1d(np.arange(1000), rows)
+    bad = x.copy()
+    bad[undrawn[0], 2] = np.nan  # never read by the capped fit
+    np.testing.assert_array_equal(
+        refit_head(bad, y, max_samples=300, device="cpu").coef_, refit_head(x, y, max_samples=300, device="cpu").coef_
+    )
+    bad[rows[5], 1] = np.inf
+    with pytest.raises(ValueError, match="features contains 1 NaN or infinite values"):
+        refit_head(bad, y, max_samples=300, device="cpu")
+    with pytest.raises(ValueError, match="features contains 2 NaN or infinite values"):
+        refit_head(bad, y, device="cpu")  # uncapped: every row is checked

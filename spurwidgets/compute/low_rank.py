@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .logistic_solver import one_blas_thread
+
 #: Rows the directions are estimated from (a fixed, seed-0 random subset when there are more).
 SKETCH_ROWS = 4096
 #: Extra random directions of the sketch (Halko, Martinsson & Tropp's oversampling).
@@ -34,6 +36,8 @@ def principal_directions(features: np.ndarray, weights: np.ndarray, rank: int) -
     sample *= np.sqrt(w).astype(np.float32)[:, None]
     width = min(dim, rank + OVERSAMPLE)
     omega = rng.standard_normal((dim, width)).astype(np.float32)
-    basis, _ = np.linalg.qr(sample.T @ (sample @ omega))  # (D, width): range of X^T X
-    _, _, vt = np.linalg.svd(sample @ basis, full_matrices=False)
+    range_ = sample.T @ (sample @ omega)  # (D, width): the range of X^T X
+    with one_blas_thread():  # small LAPACK calls: a second thread only waits
+        basis, _ = np.linalg.qr(range_)
+        _, _, vt = np.linalg.svd(sample @ basis, full_matrices=False)
     return mean, np.ascontiguousarray((basis @ vt.T[:, :rank]).astype(np.float32))
