@@ -203,16 +203,25 @@ def whitening(x: np.ndarray, w: np.ndarray, curvature: float, ridge: float) -> t
 
     H = curvature * weighted covariance of the rows of `preconditioner_sample` + ridge * I,
     plus a shrinkage (SHRINKAGE x the mean variance) that keeps the sample's noisy smallest
-    eigenvalues from steering L-BFGS. The sample is a copy of at most max(4096, 4 * dim) rows.
+    eigenvalues from steering L-BFGS. The sample is read in ~16 MB blocks of rows.
     Substituting W = V L^{-1} makes that Hessian the identity: the curvature that feature
     correlations create (the reason plain L-BFGS needs 50-300 iterations) is gone.
     """
     rows, weights = preconditioner_sample(w, x.shape[1])
-    sub = np.array(x[rows], dtype=np.float32)
-    mean = (weights @ sub).astype(np.float32)
-    sub -= mean
-    sub *= np.sqrt(weights * curvature).astype(np.float32)[:, None]
-    hessian = (sub.T @ sub).astype(np.float64)
+    dim = x.shape[1]
+    # In blocks of rows (sum w x x^T - m m^T, accumulated in float64): the extra memory is one
+    # block and the D x D matrices, also when the sample is every row of a small problem.
+    second = np.zeros((dim, dim))
+    first = np.zeros(dim)
+    step = max(1, CHUNK_BYTES // (4 * dim))
+    for start in range(0, len(rows), step):
+        block = np.asarray(x[rows[start : start + step]], dtype=np.float32)
+        bw = weights[start : start + step]
+        first += bw @ block
+        scaled = block * np.sqrt(bw).astype(np.float32)[:, None]
+        second += scaled.T @ scaled
+    mean = first.astype(np.float32)
+    hessian = curvature * (second - np.outer(first, first))
     shrink = SHRINKAGE * np.trace(hessian) / len(hessian)
     hessian[np.diag_indices_from(hessian)] += ridge + shrink
     with one_blas_thread():  # 2 BLAS threads on a busy machine: 1.7 s vs 0.2 s (2048^2)
