@@ -125,10 +125,43 @@ def browser_redraw(n: int) -> dict:
     return result
 
 
+def _previous_sort(values, codes=None):
+    """The build's sort before `sort_float32`: argsort_float32 (int64 order, uint64 shifts and
+    an int64 arange), then the label codes gathered by rank."""
+    from spurwidgets.compute.sorting import argsort_float32
+
+    order, sorted_values = argsort_float32(values)
+    return order, sorted_values, None if codes is None else codes[order]
+
+
+def build_side_by_side(n: int, repeats: int = 3) -> None:
+    """Whole LogitCurve build, previous sort vs now, alternating in one process."""
+    import spurwidgets.widgets.logit_curve as module
+
+    logits, labels = make_data(n)
+    times: dict[str, list[float]] = {"previous": [], "now": []}
+    current = module.sort_float32
+    for _ in range(repeats):
+        for name, sort in (("previous", _previous_sort), ("now", current)):
+            module.sort_float32 = sort
+            start = time.perf_counter()
+            curve = LogitCurve(logits, labels=labels)
+            times[name].append(time.perf_counter() - start)
+            del curve
+    module.sort_float32 = current
+    old, new = np.median(times["previous"]), np.median(times["now"])
+    print(f"LogitCurve build at N={n:,} with labels, median of {repeats} alternating runs: "
+          f"previous {old:.2f} s, now {new:.2f} s ({old / new:.2f}x); all runs {times}")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small N, seconds")
+    parser.add_argument("--build-only", action="store_true", help="only the 1e7 build, previous vs now")
     args = parser.parse_args()
+    if args.build_only:
+        build_side_by_side(10_000_000)
+        return
     sizes = [10_000, 100_000] if args.quick else [10_000, 1_000_000, 10_000_000]
     print("state bytes: total (incl. JS) | data only (no _esm/_css); build s: ours | plotly")
     head = [

@@ -41,11 +41,11 @@ FINETUNE = {"epochs": 2, "lr": 1e-4, "head_lr": 3e-3}
 
 def pretrained_task(kind: str, seed: int, correlation: float = 0.95):
     """Fine-tune the pretrained backbone on "train"; features/logits/labels/groups of val and test."""
-    train = colored_digits("train", correlation=correlation, shortcut=kind, seed=seed)
-    val = colored_digits("val", correlation=correlation, shortcut=kind, seed=seed)
-    test = colored_digits("test", shortcut=kind, seed=seed)
+    train = colored_digits("train", correlation=correlation, shortcut=kind, random_state=seed)
+    val = colored_digits("val", correlation=correlation, shortcut=kind, random_state=seed)
+    test = colored_digits("test", shortcut=kind, random_state=seed)
     model = SmallCNN.pretrained(n_classes=2, random_state=seed)
-    train_classifier(model, train, seed=seed, device="cpu", progress=False, **FINETUNE)
+    train_classifier(model, train, random_state=seed, device="cpu", progress=False, **FINETUNE)
     fv, ft = spurwidgets.extract(model, val, device="cpu"), spurwidgets.extract(model, test, device="cpu")
     return (fv.features, fv.logits, val.labels, val.groups), (ft.features, ft.logits, test.labels, test.groups)
 

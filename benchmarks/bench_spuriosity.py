@@ -6,7 +6,7 @@ Setting (a small analogue of the paper's frozen encoder + linear head):
   * data: `shortcut_shapes` (rings vs crosses drawn in red or blue, position/size/noise vary);
   * encoder: SmallCNN pretrained (8 epochs) on 2000 images with colour independent of the
     label, predicting label x colour, so its features know both shape (core) and colour;
-  * head: `fit_linear_head` (paper defaults) on frozen features of 4000 training images whose
+  * head: `paper_head` (the paper's recipe: Adam, cross-entropy) on frozen features of 4000 training images whose
     colour agrees with the class 98% of the time -> the head learns the colour shortcut;
   * validation and in-distribution test: 90% correlation (1000 images each, so the k=10
     lowest-spuriosity images of a class are counterexamples); balanced test: independent.
@@ -78,11 +78,39 @@ def colour_correlation(features: np.ndarray, has_cue: np.ndarray) -> np.ndarray:
     return (f * c[:, None]).sum(0) / denom
 
 
+def paper_head(
+    features: np.ndarray, labels: np.ndarray, *, lr: float, weight_decay: float, epochs: int, random_state: int
+) -> torch.nn.Linear:
+    """A linear head trained as in the paper (Adam, cross-entropy, mini-batches of 256, on CPU).
+
+    The benchmark's setting, kept here rather than in the package: the package fits heads with
+    `refit_head` (the exact optimum); this loop stops after `epochs`, and its variants
+    (`--head-epochs 300 --head-wd 0`) are part of what RESULTS.md reports.
+    """
+    rng = np.random.default_rng(random_state)
+    head = torch.nn.Linear(features.shape[1], int(labels.max()) + 1)
+    with torch.no_grad():
+        generator = torch.Generator().manual_seed(int(rng.integers(2**31)))
+        bound = 1.0 / np.sqrt(features.shape[1])
+        head.weight.uniform_(-bound, bound, generator=generator)
+        head.bias.zero_()
+    x, y = torch.from_numpy(features), torch.from_numpy(labels.astype(np.int64))
+    optimizer = torch.optim.Adam(head.parameters(), lr=lr, weight_decay=weight_decay)
+    for _ in range(epochs):
+        order = torch.from_numpy(rng.permutation(len(features)))
+        for start in range(0, len(order), 256):
+            batch = order[start : start + 256]
+            optimizer.zero_grad(set_to_none=True)
+            torch.nn.functional.cross_entropy(head(x[batch]), y[batch]).backward()
+            optimizer.step()
+    return head.eval()
+
+
 def run_seed(seed: int, epochs: int, args: argparse.Namespace) -> dict:
     pretrain = shortcut_shapes(2000, 0.5, seed=1000 + seed)
     encoder = sw.models.SmallCNN(n_classes=4, random_state=seed)
     sw.models.train_classifier(
-        encoder, pretrain, pretrain.groups, epochs=epochs, seed=seed, progress=False, device="cpu"
+        encoder, pretrain, pretrain.groups, epochs=epochs, random_state=seed, progress=False, device="cpu"
     )
     sets = {
         "train": shortcut_shapes(args.n_train, args.train_corr, seed=10 * seed + 1),
@@ -97,13 +125,12 @@ def run_seed(seed: int, epochs: int, args: argparse.Namespace) -> dict:
     noise_rng = np.random.default_rng(10 * seed + 5)
     noisy = noise_rng.random(len(labels["train"])) < args.label_noise
     labels["train"] = np.where(noisy, 1 - labels["train"], labels["train"])
-    head = sw.fit_linear_head(
+    head = paper_head(
         feats["train"],
         labels["train"],
         lr=args.head_lr,
         weight_decay=args.head_wd,
         epochs=args.head_epochs,
-        device="cpu",
         random_state=seed,
     )
     ranker = sw.SpuriosityRanker(n_features=5).fit(feats["train"], labels["train"], head.weight.detach())
@@ -157,8 +184,8 @@ def run_seed(seed: int, epochs: int, args: argparse.Namespace) -> dict:
     for s, r in results.items():
         row[f"{s}:gap"] = max(abs(g) for g in r.after["gaps"].values())
         row[f"{s}:dval"] = r.after["accuracy"] - r.before["accuracy"]
-        row[f"{s}:dtest"] = accuracy(r.weight, r.bias, "test") - accuracy(w0, b0, "test")
-        row[f"{s}:balanced"] = accuracy(r.weight, r.bias, "balanced")
+        row[f"{s}:dtest"] = accuracy(r.head.coef_, r.head.intercept_, "test") - accuracy(w0, b0, "test")
+        row[f"{s}:balanced"] = accuracy(r.head.coef_, r.head.intercept_, "balanced")
         row[f"{s}:epochs"] = r.epochs_run
         row[f"{s}:reached"] = float(r.reached_threshold)
     row["balanced_before"] = accuracy(w0, b0, "balanced")
@@ -185,7 +212,7 @@ def main() -> None:
     parser.add_argument("--max-accuracy-drop", type=float, default=0.02, help="tune_head's stop-rule tolerance")
     parser.add_argument("--label-noise", type=float, default=0.0, help="fraction of training labels flipped")
     parser.add_argument("--max-class-accuracy-drop", type=float, default=0.25)
-    parser.add_argument("--head-epochs", type=int, default=20, help="fit_linear_head epochs (paper default 20)")
+    parser.add_argument("--head-epochs", type=int, default=20, help="paper_head epochs (paper default 20)")
     parser.add_argument("--head-wd", type=float, default=0.003, help="fit_linear_head weight decay (paper 0.003)")
     parser.add_argument("--head-lr", type=float, default=0.1)
     args = parser.parse_args()

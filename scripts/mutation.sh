@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Mutation testing (mutmut 2.x, in the `dev` extra) of spurwidgets/compute/ and spurwidgets/metrics.py
+# Mutation testing (mutmut 2.x, in the `dev` extra) of spurwidgets/compute/ (metrics included)
 # against the fast, non-browser tests of each module.
 #
 #   scripts/mutation.sh                      # every module in MODULES below (slow: hours on 2 cores)
-#   scripts/mutation.sh spurwidgets/metrics.py spurwidgets/compute/validation.py   # a subset
+#   scripts/mutation.sh spurwidgets/compute/metrics.py spurwidgets/compute/validation.py   # a subset
 #   MUTATION_BUDGET_S=900 scripts/mutation.sh ...   # stop each module after 15 min: the score is then over the mutants tested
 #
 # Each module is mutated with only the test files that exercise it (the map below), so a
@@ -17,7 +17,10 @@ PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 [ -x "$PYTHON" ] || PYTHON="$(command -v python)"
 
 declare -A TESTS=(
-  [spurwidgets/metrics.py]="tests/test_metrics.py tests/test_bad_inputs.py"
+  [spurwidgets/compute/metrics.py]="tests/test_metrics.py tests/test_metrics_report.py tests/test_bad_inputs.py"
+  [spurwidgets/compute/imageset.py]="tests/test_datasets.py tests/test_bad_inputs.py"
+  [spurwidgets/compute/image_files.py]="tests/test_datasets.py tests/test_feature_store.py"
+  [spurwidgets/compute/deprecation.py]="tests/test_deprecation.py"
   [spurwidgets/compute/validation.py]="tests/test_validation.py tests/test_reliability_errors.py"
   [spurwidgets/compute/annotations.py]="tests/test_annotations.py tests/test_annotations_concurrency.py"
   [spurwidgets/compute/window_clusters.py]="tests/test_mid.py tests/test_mid_refit_groups.py"
@@ -25,13 +28,15 @@ declare -A TESTS=(
   [spurwidgets/compute/refit.py]="tests/test_refit.py"
   [spurwidgets/compute/linear_head.py]="tests/test_refit.py"
   [spurwidgets/compute/spuriosity.py]="tests/test_spuriosity.py"
+  [spurwidgets/compute/heads.py]="tests/test_any_model.py tests/test_spuriosity.py"
   [spurwidgets/compute/probe_clusters.py]="tests/test_probe_clusters.py"
   [spurwidgets/compute/projection.py]="tests/test_latent_scatter.py"
   [spurwidgets/compute/mislabel.py]="tests/test_mislabel.py"
   [spurwidgets/compute/vae.py]="tests/test_vae.py"
   [spurwidgets/compute/spurious_tuning.py]="tests/test_spuriosity_tuning.py"
+  [spurwidgets/compute/tuning_summary.py]="tests/test_tuning_summary.py tests/test_spuriosity_tuning.py"
   [spurwidgets/compute/concepts.py]="tests/test_concepts.py"
-  [spurwidgets/compute/probe_table.py]="tests/test_probe_clusters.py"
+  [spurwidgets/experiments/probe_table.py]="tests/test_probe_clusters.py"
   [spurwidgets/compute/extract.py]="tests/test_extract.py"
   [spurwidgets/compute/images.py]="tests/test_extract.py tests/test_galleries.py"
   [spurwidgets/compute/activation_maps.py]="tests/test_activation_maps.py"

@@ -65,7 +65,7 @@ display(shot("cluster_gallery", gallery))
 """,
     "latent_scatter": """
 LatentScatter = widget_class("LatentScatter")
-probes = solid_color_probes(n=400, size=28, seed=0)
+probes = solid_color_probes(n=400, size=28, random_state=0)
 pc = sw.ProbeClusters(latent_dim=2, random_state=0, vae_params={"epochs": 10}).fit(model, probes)
 scatter = LatentScatter(pc.latent_, color={"p(class 1)": pc.probs_[:, 1], "cluster": pc.labels_},
                         color_ranges={"p(class 1)": (0, 1)}, images=probes)
@@ -96,7 +96,7 @@ sexplorer.view.annotations = notes
 display(shot("spuriosity_explorer", sexplorer))
 """,
     "probe_explorer": """
-pexplorer = sw.ProbeExplorer(model, solid_color_probes(n=400, size=28, seed=0), latent_dim=2, random_state=0)
+pexplorer = sw.ProbeExplorer(model, solid_color_probes(n=400, size=28, random_state=0), latent_dim=2, random_state=0)
 pexplorer.scatter.select_box(-1.0, -3.0, 1.0, 0.5)  # as after a box drag: the gallery follows it
 display(shot("probe_explorer", pexplorer))
 """,

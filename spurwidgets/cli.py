@@ -61,7 +61,8 @@ def copy_notebooks(dest: str | Path, *, force: bool = False, sources: list[Path]
 
     Identical files are left as they are; a file that differs from the bundled one is kept
     unless `force`, in which case it is renamed to `<name>.bak` (`<name>.bak.1`, `.bak.2`, ...
-    when older backups exist: none is ever overwritten) before the bundled one is copied. `sources` overrides the bundled notebooks (for tests).
+    when older backups exist: none is ever overwritten) before the bundled one is copied.
+    `sources`: the notebooks to copy (default: the bundled ones, `bundled_notebooks()`).
     """
     dest = Path(dest)
     if dest.exists() and not dest.is_dir():

@@ -25,6 +25,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ipywidgets.widgets.widget import _remove_buffers
+
 _PAGE = """<!doctype html>
 <html>
 <head>
@@ -112,8 +114,6 @@ document.body.dataset.rendered = "true";
 
 
 def _encode(widget: Any) -> dict[str, Any]:
-    from ipywidgets.widgets.widget import _remove_buffers
-
     state = widget.get_state()
     clean, paths, buffers = _remove_buffers(state)
     return {

@@ -10,10 +10,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from .compute.extract import extract
+from .compute.deprecation import renamed_arguments
+from .compute.extract import extract, get_module
 from .compute.heads import replace_head as replace_head
 from .compute.images import ImageSource
+from .compute.model_io import Preprocess, call_model, find_head, wants_pixel_values
 from .compute.predictions import predicted_classes
+from .compute.progress import progress_bar
 from .compute.validation import check_labels, check_positive_int, resolve_device
 from .datasets.digits import pretraining_digits
 
@@ -59,6 +62,7 @@ class SmallCNN(nn.Module):
         return model
 
 
+@renamed_arguments(seed="random_state")
 def train_classifier(
     model: nn.Module,
     imageset: Any,
@@ -69,17 +73,22 @@ def train_classifier(
     lr: float = 3e-3,
     head_lr: float | None = None,
     cosine: bool = False,
-    seed: int = 0,
+    random_state: int = 0,
     device: Any = "auto",
     progress: bool = True,
+    processor: Any = None,
 ) -> nn.Module:
     """Train `model` with Adam and cross-entropy; returns the model (in eval mode).
 
     `imageset` is an ImageSet (labels taken from it) or any image array with `labels=`.
-    Shuffling uses a private generator seeded with `seed`, so runs are reproducible on CPU.
-    `head_lr`: learning rate of the model's `fc` (the head) when it differs from `lr`, e.g. to
-    fine-tune a pretrained backbone gently while its fresh head learns fast. `cosine=True`
-    decays the learning rates to 0 along a cosine over all steps.
+    Shuffling uses a private generator seeded with `random_state` (`seed=` is its deprecated
+    former name), so runs are reproducible on CPU.
+    `head_lr`: learning rate of the model's head (its `fc`, `classifier` or `head` Linear, as
+    `extract` finds it) when it differs from `lr`, e.g. to fine-tune a pretrained backbone
+    gently while its fresh head learns fast. `cosine=True` decays the learning rates to 0
+    along a cosine over all steps. Any model `extract` takes trains here: Hugging Face models
+    get `pixel_values=` and their `.logits` are used; `processor=` (as in `extract`) prepares
+    each batch. A model with one logit is trained with the logistic loss.
     """
     source = ImageSource(imageset, name="imageset")
     labels = source.labels if labels is None else labels
@@ -90,9 +99,12 @@ def train_classifier(
     device = resolve_device(device)
     images = source.float_images(np.arange(len(source)))
     targets = torch.from_numpy(labels)
+    pixel_values = wants_pixel_values(model)
+    preprocess = Preprocess(processor) if processor is not None else None
     model.to(device).train()
-    head = getattr(model, "fc", None)
-    if head_lr is not None and isinstance(head, nn.Module):
+    head_name = find_head(model)
+    head = get_module(model, head_name) if head_name is not None else None
+    if head_lr is not None and head is not None:
         head_ids = {id(p) for p in head.parameters()}
         rest = [p for p in model.parameters() if id(p) not in head_ids]
         groups = [{"params": rest, "lr": lr}, {"params": list(head.parameters()), "lr": head_lr}]
@@ -103,28 +115,35 @@ def train_classifier(
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: 0.5 * (1 + np.cos(np.pi * step / total)) if cosine else 1.0
     )
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator().manual_seed(random_state)
     steps = range(epochs)
     if progress:
-        from tqdm.auto import tqdm
-
-        steps = tqdm(steps, desc="train", unit="epoch")
+        steps = progress_bar(steps, desc="train", unit="epoch")
     for _ in steps:
         order = torch.randperm(len(images), generator=generator)
         for start in range(0, len(order), batch_size):
             batch = order[start : start + batch_size]
             x, y = images[batch].to(device), targets[batch].to(device)
             optimizer.zero_grad(set_to_none=True)
-            loss = nn.functional.cross_entropy(model(x), y)
+            if preprocess is not None:
+                x = preprocess(x)
+            logits = call_model(model, x, pixel_values)
+            if logits.shape[1] == 1:
+                loss = nn.functional.binary_cross_entropy_with_logits(logits[:, 0], y.to(logits.dtype))
+            else:
+                loss = nn.functional.cross_entropy(logits, y)
             loss.backward()
             optimizer.step()
             scheduler.step()
     return model.eval()
 
 
-def predict(model: nn.Module, images: Any, *, batch_size: int = 256, device: Any = "auto") -> np.ndarray:
-    """Predicted labels (N,) of `model` on `images` (argmax of the logits; sign for one logit)."""
-    logits = extract(model, images, batch_size=batch_size, device=device).logits
+def predict(
+    model: nn.Module, images: Any, *, batch_size: int = 256, device: Any = "auto", processor: Any = None
+) -> np.ndarray:
+    """Predicted labels (N,) of `model` on `images` (argmax of the logits; sign for one logit).
+    `processor=`: a Hugging Face image processor or callable, as in `extract`."""
+    logits = extract(model, images, batch_size=batch_size, device=device, processor=processor).logits
     return predicted_classes(logits)
 
 
@@ -157,8 +176,10 @@ def pretrained_backbone(
     if cache and path.exists():
         model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
         return model.eval()
-    data = pretraining_digits(seed=random_state, copies=copies)
-    train_classifier(model, data, epochs=epochs, lr=3e-3, cosine=True, seed=random_state, device="cpu", progress=False)
+    data = pretraining_digits(random_state=random_state, copies=copies)
+    train_classifier(
+        model, data, epochs=epochs, lr=3e-3, cosine=True, random_state=random_state, device="cpu", progress=False
+    )
     if cache:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")

@@ -57,7 +57,7 @@ def chromium_launch_options() -> dict[str, Any]:
 
 def write_notebook(path: Path, *sources: str) -> Path:
     """A Python 3 notebook at `path` with one code cell per source string."""
-    import nbformat
+    import nbformat  # a dev extra: only the tests and scripts write notebooks
 
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_code_cell(source) for source in sources]

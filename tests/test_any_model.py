@@ -250,3 +250,42 @@ def test_any_named_module_of_a_hf_model_is_a_layer_and_typos_list_names():
     assert fs.maps.shape == (4, 8, 4, 4)  # (N, D, 16/4, 16/4) patch grid
     with pytest.raises(ValueError, match=r"layer 'vit.layernorn' is not a module.*'vit.layernorm'"):
         sw.extract(model, torch.rand(2, 3, 16, 16), layer="vit.layernorn")
+
+
+def _two_colour_task(n=48):
+    """Red (class 0) or blue (class 1) squares with noise: learnable in a few steps."""
+    rng = np.random.default_rng(0)
+    labels = np.arange(n) % 2
+    images = rng.integers(0, 60, size=(n, 16, 16, 3)).astype(np.uint8)
+    images[labels == 0, ..., 0] += 180
+    images[labels == 1, ..., 2] += 180
+    return images, labels
+
+
+def test_train_classifier_fine_tunes_a_hugging_face_model_with_its_head_lr_and_processor():
+    images, labels = _two_colour_task()
+    model = tiny_vit(num_labels=2, seed=3)
+    head_before = model.classifier.weight.detach().clone()
+    body_before = model.vit.embeddings.patch_embeddings.projection.weight.detach().clone()
+    calls = []
+
+    def processor(batch):  # uint8 (B, 3, H, W) in, normalised floats out, as an HF processor does
+        calls.append(batch.dtype)
+        return {"pixel_values": batch.float() / 127.5 - 1}
+
+    before = (sw.models.predict(model, images, processor=processor) == labels).mean()
+    sw.models.train_classifier(model, images, labels, epochs=6, batch_size=16, lr=0.0, head_lr=0.05,
+                                        processor=processor, progress=False)  # fmt: skip
+    after = (sw.models.predict(model, images, processor=processor) == labels).mean()
+    assert set(calls) == {torch.uint8}
+    assert before < 0.75 and after == 1.0  # the head learned the colours
+    assert not torch.equal(model.classifier.weight, head_before)
+    assert torch.equal(model.vit.embeddings.patch_embeddings.projection.weight, body_before)  # lr=0 body
+
+
+def test_train_classifier_trains_a_single_logit_model_with_the_logistic_loss():
+    images, labels = _two_colour_task()
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 16 * 16, 1))
+    sw.models.train_classifier(model, images, labels, epochs=20, batch_size=16, lr=0.01, progress=False)
+    assert (sw.models.predict(model, images) == labels).mean() == 1.0

@@ -53,7 +53,7 @@ def test_hf_resnet_heatmaps_come_from_the_encoder_channels_that_are_the_features
 
 def test_probe_clusters_work_with_a_hf_model():
     model = tiny_vit(num_labels=2)
-    probes = solid_color_probes(n=40, size=16, seed=0)
+    probes = solid_color_probes(n=40, size=16, random_state=0)
     pc = sw.ProbeClusters(latent_dim=2, random_state=0, vae_params=dict(epochs=1, width=4, batch_size=32), device="cpu")
     pc.fit(model, probes)
     with torch.no_grad():

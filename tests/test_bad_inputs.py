@@ -16,7 +16,7 @@ from spurwidgets.compute.probe_clusters import cluster_by_class, weighted_kmeans
 from spurwidgets.compute.projection import project_2d
 from spurwidgets.compute.refit import refit_head
 from spurwidgets.compute.vae import VAE
-from spurwidgets.datasets.imageset import ImageSet
+from spurwidgets.datasets import ImageSet
 
 FAST = settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 
@@ -212,11 +212,11 @@ def test_logit_curve(argument, bad):
 
 
 @FAST
-@given(bad=BAD, which=st.sampled_from(["points", "color", "color_ranges", "thumbnail_size", "height"]))
+@given(bad=BAD, which=st.sampled_from(["points", "color", "color_ranges", "thumb_size", "height"]))
 def test_latent_scatter(bad, which):
     from spurwidgets.widgets.latent_scatter import LatentScatter
 
-    args = {"points": FEATURES, "color": LABELS, "color_ranges": None, "thumbnail_size": 96, "height": 420}
+    args = {"points": FEATURES, "color": LABELS, "color_ranges": None, "thumb_size": 96, "height": 420}
     args[which] = {"color": bad} if which == "color_ranges" else bad
     _expect_clear(lambda: LatentScatter(**args), which)
 

@@ -19,21 +19,21 @@ def colour_of(imageset):
 
 
 def test_train_colour_agrees_with_label_at_the_chosen_rate():
-    train = colored_digits("train", correlation=0.9, seed=3)
+    train = colored_digits("train", correlation=0.9, random_state=3)
     agreement = (colour_of(train) == train.labels).mean()
     assert abs(agreement - 0.9) < 0.03
     assert train.images.shape[1:] == (28, 28, 3) and train.images.dtype == np.uint8
 
 
 def test_test_split_colour_is_independent_of_label():
-    test = colored_digits("test", seed=1)
+    test = colored_digits("test", random_state=1)
     for cls in (0, 1):
         share = (colour_of(test)[test.labels == cls] == 0).mean()
         assert 0.35 < share < 0.65
 
 
 def test_pixels_carry_the_group_colour():
-    train = colored_digits("train", seed=0)
+    train = colored_digits("train", random_state=0)
     from spurwidgets.datasets import PALETTE
 
     brightest = train.images.reshape(len(train), -1, 3).max(axis=1).astype(float)
@@ -61,7 +61,7 @@ def test_val_keeps_the_training_correlation_and_minorities_hold_dozens():
 
 @pytest.mark.parametrize("kind", ["patch", "texture"])
 def test_other_shortcuts_put_the_attribute_in_the_pixels(kind):
-    data = colored_digits("train", shortcut=kind, correlation=1.0, seed=2)
+    data = colored_digits("train", shortcut=kind, correlation=1.0, random_state=2)
     assert data.group_names[:2] == ["0-4 patch 0", "0-4 patch 1"] if kind == "patch" else True
     attribute = data.groups % 2
     if kind == "patch":  # the white square sits at the top-left (0) or top-right (1) corner
@@ -79,7 +79,7 @@ def test_pretraining_digits_are_ten_way_and_reserved():
     data = pretraining_digits(copies=1)
     assert data.class_names == [str(d) for d in range(10)] and len(data) == 535
     np.testing.assert_array_equal(
-        pretraining_digits(copies=2, seed=1).images, pretraining_digits(copies=2, seed=1).images
+        pretraining_digits(copies=2, random_state=1).images, pretraining_digits(copies=2, random_state=1).images
     )
 
 
@@ -91,9 +91,9 @@ def test_digit_subset_relabels_in_order():
 
 
 def test_same_seed_same_images():
-    a, b = colored_digits("val", seed=5), colored_digits("val", seed=5)
+    a, b = colored_digits("val", random_state=5), colored_digits("val", random_state=5)
     np.testing.assert_array_equal(a.images, b.images)
-    assert not np.array_equal(a.images, colored_digits("val", seed=6).images)
+    assert not np.array_equal(a.images, colored_digits("val", random_state=6).images)
 
 
 @pytest.mark.parametrize(
@@ -130,10 +130,10 @@ def test_imageset_refuses_mismatched_labels():
 
 
 def test_solid_color_probes_are_solid_and_reproducible():
-    probes = solid_color_probes(n=20, size=8, seed=2)
+    probes = solid_color_probes(n=20, size=8, random_state=2)
     assert probes.shape == (20, 8, 8, 3) and probes.dtype == np.uint8
     assert (probes == probes[:, :1, :1, :]).all()
-    np.testing.assert_array_equal(probes, solid_color_probes(n=20, size=8, seed=2))
+    np.testing.assert_array_equal(probes, solid_color_probes(n=20, size=8, random_state=2))
     assert len(np.unique(probes[:, 0, 0, :], axis=0)) == 20
 
 
@@ -164,3 +164,48 @@ def test_from_folder_reads_an_imagefolder_tree(tmp_path):
 def test_from_torch_takes_labels():
     dataset = torch.utils.data.TensorDataset(torch.zeros(3, 3, 4, 4), torch.tensor([2, 0, 1]))
     assert from_torch(dataset).labels.tolist() == [2, 0, 1]
+
+
+def test_api_md_call_with_seed_still_returns_the_same_probes_with_a_deprecation_warning():
+    # ../shared/API.md spells this call with seed=0; outside checks make it exactly so.
+    with pytest.warns(DeprecationWarning, match=r"seed= is deprecated; use random_state= instead"):
+        old = solid_color_probes(n=1000, size=28, seed=0)
+    np.testing.assert_array_equal(old, solid_color_probes(n=1000, size=28, random_state=0))
+    assert old[:3, 0, 0].tolist() == [[95, 130, 194], [217, 207, 235], [15, 163, 33]]
+    assert int(old.sum(dtype=np.int64)) == 298422544
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda **kw: solid_color_probes(20, 8, **kw),
+        lambda **kw: probe_set("noise", n=3, size=4, **kw).images,
+        lambda **kw: colored_digits("test", digits=(0, 1), copies=1, **kw).images,
+    ],
+    ids=["solid_color_probes", "probe_set", "colored_digits"],
+)
+def test_seed_is_a_deprecated_alias_of_random_state(make):
+    with pytest.warns(DeprecationWarning, match="use random_state= instead"):
+        old = make(seed=4)
+    np.testing.assert_array_equal(old, make(random_state=4))
+    with pytest.raises(TypeError, match=r"got both random_state= and its deprecated alias seed="):
+        make(seed=4, random_state=4)
+
+
+def test_passing_random_state_by_position_and_seed_is_a_type_error():
+    with pytest.raises(TypeError, match=r"solid_color_probes\(\) got both random_state= and .* seed="):
+        solid_color_probes(20, 8, 1, seed=1)
+
+
+def test_a_probe_factory_taking_seed_still_works_with_a_deprecation_warning():
+    from spurwidgets.datasets.probes import PROBE_KINDS, register_probe_kind
+
+    def grey(n, size, seed):
+        return np.full((n, size, size, 3), seed, dtype=np.uint8)
+
+    try:
+        with pytest.warns(DeprecationWarning, match="probe factory 'grey' takes seed=.*random_state="):
+            register_probe_kind("grey", grey)
+        assert int(probe_set("grey", n=2, size=4, random_state=7).images[1, 0, 0, 0]) == 7
+    finally:
+        PROBE_KINDS.pop("grey", None)

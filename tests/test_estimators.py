@@ -18,6 +18,7 @@ PARAMS = {
         "add_errors",
         "class_index",
         "device",
+        "max_cluster_samples",
         "mislabel_filter",
         "n_clusters",
         "quantile",
@@ -114,7 +115,7 @@ def test_nested_vae_parameters_are_reachable():
 
 
 def test_an_unfitted_vae_is_cloned_never_fitted_in_place():
-    probes = solid_color_probes(n=30, size=8, seed=0)
+    probes = solid_color_probes(n=30, size=8, random_state=0)
     model = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(3, 2))
     with torch.no_grad():
         model[2].weight.copy_(torch.tensor([[10.0, 0.0, -10.0], [-10.0, 0.0, 10.0]]))

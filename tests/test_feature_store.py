@@ -192,3 +192,47 @@ def test_ray_backend_without_ray_says_how_to_install(monkeypatch, tmp_path, imag
     monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now raises ImportError
     with pytest.raises(ImportError, match=r"backend='ray' needs Ray: pip install 'spurwidgets\[ray\]'"):
         spurwidgets.extract(tiny_mlp(), images, backend="ray", out=tmp_path / "r", batch_size=4)
+
+
+def _scale_by(factor):
+    return lambda x: x * factor
+
+
+def test_resume_matches_an_equal_transform_from_a_new_session_and_refuses_another(tmp_path, images):
+    # A lambda's repr holds its memory address, so it can never match in a new session: the
+    # manifest stores its code instead; a different function is still refused.
+    model, out = tiny_mlp(), tmp_path / "run"
+    spurwidgets.extract(model, images, out=out, batch_size=4, shard_size=8, transform=_scale_by(2), device="cpu")
+    stored = json.loads((out / "manifest.json").read_text())["transform"]
+    assert stored.startswith("test_feature_store._scale_by.<locals>.<lambda> ") and " at 0x" not in stored
+    (out / "shards" / "000001.npz").unlink()
+    before = shard_mtimes(out)
+    spurwidgets.extract(model, images, out=out, batch_size=4, shard_size=8, transform=_scale_by(2), device="cpu")
+    after = shard_mtimes(out)
+    assert after["000000.npz"] == before["000000.npz"] and "000001.npz" in after  # resumed, not redone
+    with pytest.raises(ValueError, match=r"holds features of another transform .*overwrite=True"):
+        spurwidgets.extract(model, images, out=out, batch_size=4, transform=lambda x: x - 0.5, device="cpu")
+
+
+class _Shift:
+    def __init__(self, offset):
+        self.offset = offset
+
+    def __call__(self, batch):
+        return batch.float() / 255 + self.offset
+
+    def to_dict(self):  # as a Hugging Face image processor describes its settings
+        return {"offset": self.offset}
+
+
+def test_a_processor_with_other_settings_is_refused_on_resume(tmp_path, images):
+    model, out = tiny_mlp(), tmp_path / "run"
+    first = spurwidgets.extract(model, images, out=out, batch_size=4, processor=_Shift(0.0), device="cpu")
+    again = spurwidgets.extract(model, images, out=out, batch_size=4, processor=_Shift(0.0), device="cpu")
+    np.testing.assert_array_equal(np.asarray(again.features), np.asarray(first.features))
+    with pytest.raises(ValueError, match=r"holds features of another processor"):
+        spurwidgets.extract(model, images, out=out, batch_size=4, processor=_Shift(0.5), device="cpu")
+    with pytest.raises(
+        ValueError, match=r"holds features of another processor \('_Shift [0-9a-f]{20}', this run None\)"
+    ):
+        spurwidgets.extract(model, images, out=out, batch_size=4, device="cpu")

@@ -125,7 +125,8 @@ def test_cluster_gallery_sections_hold_size_and_class_mix(clusters_gallery):
         {"cluster": 7, "size": 30, "class_mix": [["cat", 15], ["dog", 15]]},
     ]
     assert g.thumb_indices == {"2": [90, 93, 96, 99], "7": [0, 3, 6, 9]}
-    assert decode(g.thumbnails["2"][1])[0, 0, 0] == 93
+    assert sorted(map(int, g.thumbnails)) == [0, 3, 6, 9, 90, 93, 96, 99]  # keyed by image index
+    assert decode(g.thumbnails["93"])[0, 0, 0] == 93
 
 
 def test_expanding_a_cluster_sends_only_its_new_thumbnails(clusters_gallery):
@@ -144,7 +145,7 @@ def test_expanding_a_cluster_sends_only_its_new_thumbnails(clusters_gallery):
     assert [c for c, _ in custom] == [{"kind": "more", "cluster": 7, "indices": [12, 15, 18, 21, 24, 27, 30, 33]}]
     pngs = custom[0][1]
     assert [decode(p)[0, 0, 0] for p in pngs] == [12, 15, 18, 21, 24, 27, 30, 33]
-    assert len(g.thumbnails["7"]) == 4 and len(g.thumbnails["2"]) == 4  # the state keeps the first n_thumbs
+    assert sorted(map(int, g.thumbnails)) == [0, 3, 6, 9, 90, 93, 96, 99]  # the state keeps the first n_thumbs
     extra_bytes = sum(len(p) for p in pngs)
     assert extra_bytes <= sent.total() < extra_bytes + 600  # the new thumbnails and the `expanded` echo
     messages.clear()
@@ -196,3 +197,54 @@ def test_gallery_selection_is_int64_ascending_and_validated(pictures):
     assert g.selection.tolist() == [2, 7]
     with pytest.raises(Exception, match=rf"selection indices must be in 0..{len(pictures) - 1}"):
         g.selection = [len(pictures)]
+
+
+def _custom_messages(widget):
+    """(content, buffers) of every custom message `widget` sends from now on."""
+    messages = []
+    send = widget.comm.send
+
+    def recording(data=None, metadata=None, buffers=None):
+        if (data or {}).get("method") == "custom":
+            messages.append((data["content"], [bytes(b) for b in buffers or []]))
+        return send(data, metadata, buffers)
+
+    widget.comm.send = recording
+    return messages
+
+
+def test_new_clusters_send_only_thumbnails_the_view_lacks_once_it_caches(clusters_gallery):
+    from comm_recorder import CommRecorder
+
+    g = clusters_gallery  # shows 0, 3, ..., 147; thumbnails of 7: 0 3 6 9, of 2: 90 93 96 99
+    g.comm.handle_msg({"content": {"data": {"method": "custom", "content": {"kind": "cache"}}}, "buffers": []})
+    sent = CommRecorder(gallery=g)
+    custom = _custom_messages(g)
+    # New clusters over the same images: 7 = 0, 3, 6, 12 (12 is new), 2 = 9, 90, 93, 96 (none new).
+    shown = np.array([0, 3, 6, 12, 9, 90, 93, 96])
+    g.set_clusters(np.array([7, 7, 7, 7, 2, 2, 2, 2]), indices=shown)
+    assert [c for c, _ in custom] == [{"kind": "thumbs", "indices": [12]}]
+    assert decode(custom[0][1][0])[0, 0, 0] == 12
+    keys = {k for r in sent.records for k in r["keys"]}
+    assert "thumbnails" not in keys and {"sections", "thumb_indices"} <= keys
+    # Python's state is complete all the same (what a view opened later or an HTML export reads).
+    assert g.thumb_indices == {"2": [9, 90, 93, 96], "7": [0, 3, 6, 12]}
+    assert sorted(map(int, g.get_state(["thumbnails"])["thumbnails"])) == [0, 3, 6, 9, 12, 90, 93, 96]
+    png_bytes = len(custom[0][1][0])
+    assert png_bytes <= sent.total() < png_bytes + 1000  # one PNG + sections + indices, not 8 PNGs
+    custom.clear()
+    g.set_clusters(np.array([7, 7, 7, 7, 2, 2, 2, 2]), indices=shown)  # the same again: no picture at all
+    assert custom == []
+    # A view that lacks some thumbnails (opened after the update) asks for them.
+    ask = {"kind": "need-thumbs", "indices": [12, 93, 147]}  # 147 is not a shown thumbnail
+    g.comm.handle_msg({"content": {"data": {"method": "custom", "content": ask}}, "buffers": []})
+    assert [c for c, _ in custom] == [{"kind": "thumbs", "indices": [12, 93]}]
+    assert [decode(b)[0, 0, 0] for b in custom[0][1]] == [12, 93]
+
+
+def test_without_a_caching_view_new_clusters_resend_the_thumbnails_state(clusters_gallery):
+    g = clusters_gallery  # no view said "cache" (nbclient, marimo without custom messages)
+    custom = _custom_messages(g)
+    g.set_clusters(np.array([7, 7, 2, 2]), indices=np.array([0, 12, 93, 96]))
+    assert custom == []
+    assert sorted(map(int, g.thumbnails)) == [0, 12, 93, 96]

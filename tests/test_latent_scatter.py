@@ -121,7 +121,7 @@ def test_bad_selection_from_code_is_refused_and_keeps_the_selection(square):
 
 def test_hover_gives_text_and_png_thumbnail(square):
     images = np.zeros((9, 6, 6, 3), dtype=np.uint8)
-    w = LatentScatter(square, color={"p": np.linspace(0, 1, 9)}, images=images, thumbnail_size=24)
+    w = LatentScatter(square, color={"p": np.linspace(0, 1, 9)}, images=images, thumb_size=24)
     w.hover = 4
     assert w.hover_text == "#4 · p: 0.5" and w.hover_image.startswith(b"\x89PNG")
     w.hover = -1
@@ -162,7 +162,7 @@ def fitted_clusters():
     with torch.no_grad():
         model[2].weight.copy_(torch.tensor([[10.0, 0.0, -10.0], [-10.0, 0.0, 10.0]]))
         model[2].bias.zero_()
-    probes = solid_color_probes(n=40, size=8, seed=0)
+    probes = solid_color_probes(n=40, size=8, random_state=0)
     pc = ProbeClusters(3, 0, vae_params=dict(epochs=2, width=4), device="cpu").fit(model, probes)
     return model, probes, pc
 

@@ -174,3 +174,27 @@ def test_selection_set_from_code_moves_the_window_onto_it():
     with pytest.raises(Exception, match=r"selection indices must be in 0..5; got 1..6"):
         w.selection = [1, 6]
     assert w.selection.tolist() == [] and w.count == 0
+
+
+@pytest.mark.parametrize("n_labels", [3, 11])  # 11: beyond the 8-class legend, an "other" code
+def test_build_matches_the_plain_stable_argsort_reference(n_labels):
+    """Order, envelope, column label counts and window counts equal a reference built from
+    np.argsort(kind="stable") and a gather of the labels (ties included)."""
+    from spurwidgets.widgets.logit_curve import column_label_counts, sorted_envelope
+
+    rng = np.random.default_rng(n_labels)
+    values = np.round(rng.normal(size=20_011) * 2, 1).astype(np.float32)  # heavy ties
+    values += np.float32(0.0)  # -0.0 -> +0.0: the curve sorts -0.0 first, np.argsort ties them
+    labels = rng.integers(0, n_labels, size=len(values))
+    curve = LogitCurve(values, labels=labels, window=(-0.3, 0.7))
+    order = np.argsort(values, kind="stable")
+    np.testing.assert_array_equal(curve.order, order)
+    np.testing.assert_array_equal(curve.sorted_values, values[order])
+    envelope, edges = sorted_envelope(values[order], len(curve.envelope))
+    np.testing.assert_array_equal(curve.envelope, envelope)
+    codes = curve._code_of_label[labels][order]
+    np.testing.assert_array_equal(curve.label_counts, column_label_counts(codes, edges, len(curve.label_names)))
+    inside = (values >= np.float32(-0.3)) & (values <= np.float32(0.7))
+    np.testing.assert_array_equal(curve.selection, np.flatnonzero(inside))
+    expected_counts = np.bincount(curve._code_of_label[labels][inside], minlength=len(curve.label_names))
+    assert curve.class_counts == expected_counts.tolist()

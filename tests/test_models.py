@@ -11,13 +11,13 @@ from spurwidgets.models import SmallCNN, predict, train_classifier
 @pytest.fixture(scope="module")
 def trained():
     train = colored_digits("train", correlation=0.95)
-    model = train_classifier(SmallCNN(random_state=0), train, epochs=4, seed=0, progress=False)
+    model = train_classifier(SmallCNN(random_state=0), train, epochs=4, random_state=0, progress=False)
     return model, train
 
 
 def test_training_is_reproducible(trained):
     model, train = trained
-    again = train_classifier(SmallCNN(random_state=0), train, epochs=4, seed=0, progress=False)
+    again = train_classifier(SmallCNN(random_state=0), train, epochs=4, random_state=0, progress=False)
     for a, b in zip(model.state_dict().values(), again.state_dict().values()):
         torch.testing.assert_close(a, b)
 
@@ -73,3 +73,14 @@ def test_pretrained_backbone_is_deterministic_and_cached(tmp_path, monkeypatch):
     assert fresh.fc.out_features == 3 and fresh.fc.in_features == 8
     torch.testing.assert_close(fresh.features[0].weight, a.features[0].weight, rtol=0, atol=0)
     assert a.fc.out_features == 10 and not a.training
+
+
+def test_train_classifier_seed_is_a_deprecated_alias_of_random_state():
+    data = colored_digits("test", digits=(0, 1), copies=1)[:40]
+    with pytest.warns(DeprecationWarning, match=r"train_classifier\(\): seed= is deprecated; use random_state="):
+        old = train_classifier(SmallCNN(width=4, random_state=0), data, epochs=1, seed=2, progress=False)
+    new = train_classifier(SmallCNN(width=4, random_state=0), data, epochs=1, random_state=2, progress=False)
+    for a, b in zip(old.state_dict().values(), new.state_dict().values()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    with pytest.raises(TypeError, match="got both random_state= and its deprecated alias seed="):
+        train_classifier(SmallCNN(width=4), data, epochs=1, seed=2, random_state=2, progress=False)

@@ -36,7 +36,7 @@ def colour_model() -> nn.Module:
 
 @pytest.fixture(scope="module")
 def probes() -> np.ndarray:
-    return solid_color_probes(n=60, size=8, seed=0)
+    return solid_color_probes(n=60, size=8, random_state=0)
 
 
 def test_weighted_kmeans_centres_are_weighted_means_of_each_blob():

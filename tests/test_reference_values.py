@@ -46,7 +46,7 @@ def test_probe_centres_use_squared_probabilities_as_weights():
 
 
 def test_vae_learns_to_reconstruct():
-    probes = solid_color_probes(n=160, size=8, seed=0)
+    probes = solid_color_probes(n=160, size=8, random_state=0)
 
     def relative_error(epochs):
         vae = VAE(latent_dim=2, epochs=epochs, width=8, image_size=8, random_state=0, device="cpu").fit(probes)

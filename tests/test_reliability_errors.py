@@ -13,8 +13,7 @@ from spurwidgets.compute.mid import MISSING_CLASS_LOGIT
 from spurwidgets.compute.refit import refit_head
 from spurwidgets.compute.vae import VAE
 from spurwidgets.compute.validation import check_labels, resolve_device
-from spurwidgets.datasets import solid_color_probes
-from spurwidgets.datasets.imageset import ImageSet
+from spurwidgets.datasets import ImageSet, solid_color_probes
 
 
 # ---------------------------------------------------------------------- labels and ids
@@ -142,7 +141,7 @@ def test_probe_clusters_refuses_a_shuffling_loader():
 
 
 def test_probe_clusters_ordered_loader_pairs_probs_with_the_same_probe():
-    raw = solid_color_probes(24, 8, seed=3)
+    raw = solid_color_probes(24, 8, random_state=3)
     probes = torch.from_numpy(raw).permute(0, 3, 1, 2).float() / 255
     loader = DataLoader(TensorDataset(probes, torch.zeros(24)), batch_size=5, shuffle=False)
     fast = {"epochs": 1, "image_size": 8}

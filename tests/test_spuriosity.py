@@ -1,4 +1,4 @@
-"""SpuriosityRanker and fit_linear_head: importance, top features, z-scored spuriosity."""
+"""SpuriosityRanker (and the deprecated fit_linear_head): importance, top features, z-scored spuriosity."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from spurwidgets import SpuriosityRanker, fit_linear_head
+from spurwidgets import SpuriosityRanker, fit_linear_head, refit_head
 
 # Class 0: feature 0 fires 2, feature 1 fires 1; class 1: feature 2 fires 3.
 FEATURES = np.array(
@@ -127,19 +127,60 @@ def test_failed_refit_keeps_previous_state():
     np.testing.assert_array_equal(ranker.importance_, before)
 
 
-def test_fit_linear_head_separates_separable_features_and_is_reproducible():
+def test_fit_linear_head_is_a_deprecated_wrapper_of_refit_head_with_the_same_objective():
     rng = np.random.default_rng(0)
     labels = np.repeat([0, 1, 2], 30)
     features = (rng.normal(size=(90, 4)) + 3 * np.eye(4)[labels]).astype(np.float32)
-    head = fit_linear_head(features, labels, device="cpu", random_state=0)
-    assert isinstance(head, torch.nn.Linear) and tuple(head.weight.shape) == (3, 4)
+    with pytest.warns(DeprecationWarning, match=r"fit_linear_head is deprecated; use refit_head\(features, labels"):
+        head = fit_linear_head(features, labels, weight_decay=0.01, device="cpu", random_state=0)
+    assert isinstance(head, torch.nn.Linear) and tuple(head.weight.shape) == (3, 4) and not head.training
     with torch.no_grad():
         accuracy = (head(torch.from_numpy(features)).argmax(1).numpy() == labels).mean()
     assert accuracy > 0.95
-    again = fit_linear_head(features, labels, device="cpu", random_state=0)
-    torch.testing.assert_close(head.weight, again.weight)
+    # weight_decay 0.01 on the mean loss is C = 1 / (0.01 * 90) in refit_head's sum-of-losses form.
+    expected = refit_head(features, labels, C=1 / (0.01 * 90), device="cpu").to_torch()
+    torch.testing.assert_close(head.weight, expected.weight, rtol=0, atol=0)
+    torch.testing.assert_close(head.bias, expected.bias, rtol=0, atol=0)
 
 
-def test_fit_linear_head_refuses_mismatched_lengths():
-    with pytest.raises(ValueError, match="labels has 5 entries but 6 were expected"):
+def test_fit_linear_head_two_classes_keeps_two_outputs_and_n_classes_pads_absent_ones():
+    features = np.array([[0.0, 1.0], [1.0, 0.0], [0.1, 0.9], [0.9, 0.2]], dtype=np.float32)
+    labels = np.array([0, 1, 0, 1])
+    with pytest.warns(DeprecationWarning):
+        two = fit_linear_head(features, labels, device="cpu")
+        padded = fit_linear_head(features, labels, n_classes=3, device="cpu")
+    # two classes: the single logit s of refit_head(C = 2 / (wd N)) as the pair (-s/2, s/2)
+    single = refit_head(features, labels, C=2 / (0.003 * 4), device="cpu")
+    torch.testing.assert_close(two.weight, single.to_torch().weight, rtol=0, atol=0)
+    assert tuple(padded.weight.shape) == (3, 2) and float(padded.bias.detach()[2]) == -1.0e4
+
+
+def test_fit_linear_head_refuses_mismatched_lengths_and_no_weight_decay():
+    with pytest.warns(DeprecationWarning), pytest.raises(ValueError, match="labels has 5 entries but 6 were expected"):
         fit_linear_head(FEATURES, LABELS[:5], device="cpu")
+    with (
+        pytest.warns(DeprecationWarning),
+        pytest.raises(ValueError, match="weight_decay must satisfy weight_decay > 0; got 0"),
+    ):
+        fit_linear_head(FEATURES, LABELS, weight_decay=0.0, device="cpu")
+
+
+def test_a_refit_head_gives_the_same_ranking_as_its_weight():
+    head = refit_head(FEATURES, LABELS, device="cpu")
+    ranker = SpuriosityRanker(n_features=2).fit(FEATURES, LABELS, head)
+    np.testing.assert_array_equal(
+        ranker.importance_, SpuriosityRanker(n_features=2).fit(FEATURES, LABELS, head.coef_).importance_
+    )
+    shifted = refit_head(FEATURES, LABELS + 1, device="cpu")
+    with pytest.raises(ValueError, match=r"head_weight is a LinearHead over classes \[1, 2\]; expected classes 0..C-1"):
+        SpuriosityRanker().fit(FEATURES, LABELS, shifted)
+
+
+def test_zscore_uses_each_images_own_class_statistics_and_score_averages_its_spurious_columns():
+    ranker = fitted()
+    z = ranker.zscore(FEATURES, LABELS)
+    expected = (FEATURES - ranker.class_mean_[LABELS]) / ranker.class_std_[LABELS]
+    np.testing.assert_allclose(z, expected)
+    np.testing.assert_allclose(z[LABELS == 0].mean(0)[:2], [0.0, 0.0], atol=1e-12)
+    score = ranker.score(FEATURES, LABELS, {0: [0, 1], 1: [2]})
+    np.testing.assert_allclose(score, np.where(LABELS == 0, z[:, :2].mean(1), z[:, 2]))

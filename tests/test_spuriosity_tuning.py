@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from spurwidgets import LinearHead, refit_head
 from spurwidgets.compute.spurious_tuning import (
     accuracy_by_spuriosity_rank,
     compare_strategies,
@@ -64,7 +65,7 @@ def test_tuning_never_modifies_the_given_head():
     original = head.weight.detach().clone()
     result = tune_head(head, *TRAIN, *VAL, n_per_class=20, max_epochs=3, device="cpu")
     torch.testing.assert_close(head.weight, original)
-    assert isinstance(result.to_torch(), torch.nn.Linear)
+    assert isinstance(result.head, LinearHead) and isinstance(result.head.to_torch(), torch.nn.Linear)
 
 
 def test_low_spuriosity_selection_takes_lowest_per_class():
@@ -97,7 +98,7 @@ def test_compare_strategies_runs_each_with_the_same_tuning_set_size():
 def test_single_logit_head_is_tuned_with_binary_loss():
     head = (np.array([[0.0, 2.0]], dtype=np.float32), np.zeros(1, dtype=np.float32))
     result = tune_head(head, *TRAIN, *VAL, n_per_class=20, lr=0.1, max_epochs=200, device="cpu")
-    assert result.weight.shape == (1, 2)
+    assert result.head.coef_.shape == (1, 2) and result.head.classes_.tolist() == [0, 1]
     assert result.after["accuracy"] > 0.9
 
 
@@ -129,7 +130,7 @@ def test_without_reaching_the_threshold_the_best_head_seen_is_returned():
     worst = [max(abs(g) for g in h["gaps"].values()) for h in result.history]
     assert max(abs(g) for g in result.after["gaps"].values()) <= min([1.0, *worst])
     if result.best_epoch == 0:
-        np.testing.assert_array_equal(result.weight, SHORTCUT_HEAD[0])
+        np.testing.assert_array_equal(result.head.coef_, SHORTCUT_HEAD[0])
 
 
 def test_gap_classes_limit_the_gaps_to_annotated_classes():
@@ -153,7 +154,7 @@ def test_a_head_collapsed_to_one_class_does_not_meet_the_stop_rule():
     assert all(h["gaps"] == {0: 0.0, 1: 0.0} for h in result.history)
     assert not result.reached_threshold and result.epochs_run == 3
     assert result.best_epoch == 0  # the untuned head is the best trade-off: kept, not the collapse
-    np.testing.assert_array_equal(result.weight, SHORTCUT_HEAD[0])
+    np.testing.assert_array_equal(result.head.coef_, SHORTCUT_HEAD[0])
     assert result.after["accuracy"] == 0.9
     assert result.note.startswith("stop rule NOT met in 3 epochs")
     assert result.summary()["reached_threshold"] is False
@@ -165,7 +166,7 @@ def test_epochs_that_close_the_gap_by_losing_accuracy_are_passed_over():
     small_gap = [h for h in result.history if max(abs(g) for g in h["gaps"].values()) < 0.05]
     assert small_gap[0]["val_accuracy"] < 0.88  # a gap-only rule would have stopped here
     assert result.reached_threshold
-    with pytest.warns(DeprecationWarning, match="use reached_threshold"):
+    with pytest.warns(DeprecationWarning, match="stopped_early is deprecated; use result.reached_threshold"):
         assert result.stopped_early is True  # deprecated read-only alias
     assert "stopped_early" not in result.summary()
     assert result.after["accuracy"] >= 0.88 and max(abs(g) for g in result.after["gaps"].values()) < 0.05
@@ -189,3 +190,34 @@ def test_a_collapse_from_a_chance_level_head_is_caught_per_class():
     assert [h["val_class_accuracy"] for h in result.history] == [{0: 1.0, 1: 0.0}] * 2
     assert all(h["gaps"] == {0: 0.0, 1: 0.0} for h in result.history)
     assert not result.reached_threshold and result.best_epoch == 0
+
+
+def test_the_tuned_head_is_a_linear_head_that_predicts_as_the_history_says():
+    result = tune_head(SHORTCUT_HEAD, *TRAIN, *VAL, n_per_class=20, lr=0.1, max_epochs=200, device="cpu")
+    head = result.head
+    assert isinstance(head, LinearHead) and head.coef_.shape == (2, 2) and head.n_iter_ == result.best_epoch
+    val_features, val_labels, _ = VAL
+    assert head.score(val_features, val_labels) == result.after["accuracy"]
+    layer = head.to_torch()  # a two-output head keeps its two rows
+    np.testing.assert_array_equal(layer.weight.detach().numpy(), head.coef_)
+
+
+def test_a_refit_head_result_can_be_tuned_directly():
+    start = refit_head(TRAIN[0], TRAIN[1], C=0.01, device="cpu")
+    result = tune_head(start, *TRAIN, *VAL, n_per_class=20, max_epochs=2, device="cpu")
+    assert result.before["accuracy"] == start.score(VAL[0], VAL[1])
+    assert result.head.coef_.shape == start.coef_.shape == (1, 2)
+    shifted = LinearHead(start.coef_, start.intercept_, np.array([3, 7]))
+    with pytest.raises(ValueError, match=r"head predicts classes \[3, 7\]; tune_head needs a head over classes 0..C-1"):
+        tune_head(shifted, *TRAIN, *VAL, device="cpu")
+
+
+def test_weight_bias_and_to_torch_of_the_result_are_deprecated_aliases_of_its_head():
+    result = tune_head(SHORTCUT_HEAD, *TRAIN, *VAL, n_per_class=20, max_epochs=1, device="cpu")
+    with pytest.warns(DeprecationWarning, match=r"TuningResult.weight is deprecated; use result.head.coef_"):
+        np.testing.assert_array_equal(result.weight, result.head.coef_)
+    with pytest.warns(DeprecationWarning, match=r"TuningResult.bias is deprecated; use result.head.intercept_"):
+        np.testing.assert_array_equal(result.bias, result.head.intercept_)
+    with pytest.warns(DeprecationWarning, match=r"use result.head.to_torch\(\)"):
+        layer = result.to_torch()
+    np.testing.assert_array_equal(layer.weight.detach().numpy(), result.head.coef_)

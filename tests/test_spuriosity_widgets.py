@@ -68,7 +68,7 @@ def test_strip_spreads_images_over_the_ranking():
     source = ImageSource(np.zeros((10, 4, 4, 3), dtype=np.uint8))
     ranking = np.array([9, 8, 7, 6, 5, 4, 3, 2, 1, 0])
     spuriosity = np.arange(10.0)[::-1]
-    strip = strip_payload(source, ranking, spuriosity, np.ones(10, dtype=bool), size=4, thumb=8)
+    strip = strip_payload(source, ranking, spuriosity, np.ones(10, dtype=bool), size=4, thumb_size=8)
     assert strip["ranks"] == [0, 3, 6, 9] and strip["indices"] == [9, 6, 3, 0]
     assert strip["spuriosity"] == [0.0, 3.0, 6.0, 9.0] and strip["n"] == 10
 
@@ -78,7 +78,7 @@ def test_gap_rows_leave_unannotated_classes_empty_and_flag_negative_gaps():
     labels = np.array([0, 0, 0, 0, 1, 1, 1, 1])
     spuriosity = np.array([0.0, 1.0, 2.0, 3.0, 0.0, 0.0, 0.0, 0.0])
     correct = np.array([1, 1, 0, 0, 1, 1, 1, 1], dtype=bool)  # class 0: the spurious end is wrong
-    rows = gap_rows(source, {0: [2]}, spuriosity, correct, labels, ["a", "b"], k=2, thumb=8)
+    rows = gap_rows(source, {0: [2]}, spuriosity, correct, labels, ["a", "b"], k=2, thumb_size=8)
     assert rows[0]["gap"] == -1.0 and rows[0]["note"].startswith("negative gap") and len(rows[0]["images"]) == 2
     assert rows[1]["gap"] is None and rows[1]["note"] == "no spurious feature annotated"
 

@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pytest
 
+from spurwidgets.compute.linear_head import LinearHead
 from spurwidgets.compute.spurious_tuning import TuningResult
 from spurwidgets.compute.tuning_summary import COLUMNS, summary_html, summary_table
 
@@ -15,8 +16,7 @@ def result(strategy: str, acc: tuple[float, float], gaps: tuple[dict, dict], met
     note = "stop rule NOT met in 300 epochs (every |gap| < 5% with validation accuracy within 2%); kept epoch 0"
     return TuningResult(
         strategy=strategy,
-        weight=np.zeros((2, 3), np.float32),
-        bias=np.zeros(2, np.float32),
+        head=LinearHead(np.zeros((2, 3), np.float32), np.zeros(2, np.float32), np.arange(2)),
         selected=np.arange(40),
         epochs_run=300 if not met else epoch,
         reached_threshold=met,

@@ -13,7 +13,7 @@ FAST = dict(epochs=3, width=4, batch_size=16)
 
 @pytest.fixture(scope="module")
 def probes() -> np.ndarray:
-    return solid_color_probes(n=40, size=12, seed=0)
+    return solid_color_probes(n=40, size=12, random_state=0)
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..datasets.files import as_image_input
+from .image_files import as_image_input
 from .images import ImageSource
 from .model_io import (
     Preprocess,
@@ -25,6 +25,7 @@ from .model_io import (
     token_grid,
     wants_pixel_values,
 )
+from .progress import progress_bar
 from .validation import check_positive_int, resolve_device
 
 
@@ -57,7 +58,7 @@ class FeatureSet:
     @classmethod
     def open(cls, folder: str | Path) -> FeatureSet:
         """Reopen an `extract(..., out=folder)` result: features, logits (and labels) memory-mapped read-only."""
-        from .feature_store import open_feature_set
+        from .feature_store import open_feature_set  # here, not at the top: feature_store imports this module
 
         return open_feature_set(folder)
 
@@ -184,7 +185,7 @@ def extract(
     if backend == "ray" or (out is not None and Path(out).suffix != ".npy"):
         if out is None or return_maps:
             raise ValueError("backend='ray' needs out=<folder> for its shard files and cannot return_maps")
-        from .ray_extract import extract_to_folder
+        from .ray_extract import extract_to_folder  # here: ray_extract -> feature_store imports this module
 
         options = {
             "layer": layer, "batch_size": batch_size, "device": device, "transform": transform, "processor": processor,
@@ -208,9 +209,7 @@ def extract(
     features = logits = maps = labels = None
     bar = None
     if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=n, desc="extract", unit="img")
+        bar = progress_bar(total=n, desc="extract", unit="img")
     start = 0
     try:
         with eval_mode(model, device), torch.inference_mode():

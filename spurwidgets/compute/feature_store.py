@@ -20,7 +20,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
+import types
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,10 @@ import numpy as np
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, Subset
+
+from .extract import FeatureSet, extract
+from .imageset import ImageSet
+from .progress import progress_bar
 
 FORMAT = "spurwidgets.features"
 VERSION = 1
@@ -53,6 +59,23 @@ def model_fingerprint(model: nn.Module) -> str:
         h.update(name.encode())
         _update_with_tensor(h, tensor)
     return h.hexdigest()[:20]
+
+
+def preprocessing_fingerprint(step: Any) -> str | None:
+    """A description of a transform or processor that is the same in every process for the same
+    settings: a Hugging Face processor's config (`to_dict()`), a function's qualified name, else
+    its repr without memory addresses (a resume in a new session must match its first run)."""
+    if step is None:
+        return None
+    if callable(getattr(step, "to_dict", None)):
+        config = json.dumps(step.to_dict(), sort_keys=True, default=str)
+        return f"{type(step).__qualname__} {hashlib.sha256(config.encode()).hexdigest()[:20]}"
+    if isinstance(step, types.FunctionType):  # the code itself, so two different lambdas differ
+        code = step.__code__.co_code + repr(step.__code__.co_consts).encode()
+        return f"{step.__module__}.{step.__qualname__} {hashlib.sha256(code).hexdigest()[:12]}"
+    if isinstance(step, types.BuiltinFunctionType):
+        return f"{step.__module__}.{step.__qualname__}"
+    return re.sub(r" at 0x[0-9a-fA-F]+", "", repr(step))
 
 
 def inputs_fingerprint(payload: Any, labels: np.ndarray | None) -> str:
@@ -86,8 +109,6 @@ def inputs_fingerprint(payload: Any, labels: np.ndarray | None) -> str:
 
 def split_payload(images: Any) -> tuple[Any, np.ndarray | None]:
     """What workers index into (an array or a map-style Dataset) and labels known up front (ImageSet)."""
-    from ..datasets.imageset import ImageSet
-
     if isinstance(images, ImageSet):
         return images.images, np.asarray(images.labels, dtype=np.int64)
     if isinstance(images, DataLoader):
@@ -169,8 +190,6 @@ def _consolidate(folder: Path, manifest: dict) -> None:
 
 def open_feature_set(folder: str | Path) -> Any:
     """`FeatureSet` with features/logits memory-mapped read-only from a finished `out` folder."""
-    from .extract import FeatureSet
-
     path = Path(folder)
     manifest = read_manifest(path) if path.is_dir() else None
     if manifest is None:
@@ -191,8 +210,9 @@ def _mismatch(manifest: dict, want: dict) -> str | None:
     for key, what in (("model", "model"), ("inputs", "images"), ("n", "number of images"), ("layer", "layer")):
         if manifest.get(key) != want[key]:
             return f"another {what} ({key} {manifest.get(key)!r}, this run {want[key]!r})"
-    if manifest.get("transform") != want["transform"]:
-        return f"another transform ({manifest.get('transform')!r}, this run {want['transform']!r})"
+    for key in ("transform", "processor"):
+        if manifest.get(key) != want[key]:
+            return f"another {key} ({manifest.get(key)!r}, this run {want[key]!r})"
     return None
 
 
@@ -207,6 +227,7 @@ def run_sharded(
     shard_size: int,
     overwrite: bool,
     compute: Computer,
+    processor: Any = None,
     progress: bool = False,
 ) -> Any:
     """Fill `folder` with the shards `compute` yields (only the missing ones), consolidate, reopen."""
@@ -225,7 +246,8 @@ def run_sharded(
         "inputs": inputs_fingerprint(payload, labels),
         "n": n,
         "layer": layer,
-        "transform": None if transform is None else repr(transform),
+        "transform": preprocessing_fingerprint(transform),
+        "processor": preprocessing_fingerprint(processor),
     }
     manifest = None if overwrite else read_manifest(folder)
     if manifest is not None:
@@ -247,7 +269,9 @@ def run_sharded(
     consolidated = all((folder / f"{a}.npy").exists() for a in ARRAYS[:2])
     if manifest["complete"] and consolidated and (len(missing) == len(ranges) or not missing):
         return open_feature_set(folder)  # finished (its shards possibly deleted to save disk)
-    bar = _progress_bar(len(ranges), len(ranges) - len(missing)) if progress else None
+    bar = None
+    if progress:
+        bar = progress_bar(total=len(ranges), initial=len(ranges) - len(missing), desc="extract shards", unit="shard")
     try:
         for k, part in compute(missing) if missing else ():
             if labels is not None:
@@ -269,12 +293,6 @@ def run_sharded(
     return open_feature_set(folder)
 
 
-def _progress_bar(total: int, done: int) -> Any:
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, initial=done, desc="extract shards", unit="shard")
-
-
 def compute_locally(
     model: nn.Module, payload: Any, options: dict[str, Any]
 ) -> Callable[[list[tuple[int, int, int]]], Iterable[tuple[int, ShardResult]]]:
@@ -288,7 +306,5 @@ def compute_locally(
 
 
 def extract_part(model: nn.Module, payload: Any, start: int, stop: int, options: dict[str, Any]) -> ShardResult:
-    from .extract import extract
-
     fs = extract(model, shard_part(payload, start, stop), **options)
     return {"features": np.asarray(fs.features), "logits": fs.logits, "labels": fs.labels}

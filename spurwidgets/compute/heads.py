@@ -23,7 +23,7 @@ from .model_io import find_head
 ABSENT_CLASS_LOGIT = -1.0e4
 
 
-def _from_linear_head(head: Any, n_out: int) -> nn.Linear:
+def linear_from_head(head: Any, n_out: int) -> nn.Linear:
     """An nn.Linear(D, n_out) whose row c gives the logit of class c, from a fitted LinearHead."""
     classes = np.asarray(head.classes_, dtype=np.int64)
     coef = np.asarray(head.coef_, dtype=np.float32)
@@ -76,7 +76,7 @@ def replace_head(model: nn.Module, head: Any) -> nn.Module:
             )
         new = copy.deepcopy(head)
     elif hasattr(head, "coef_") and hasattr(head, "classes_") and hasattr(head, "to_torch"):
-        new = _from_linear_head(head, old.out_features)
+        new = linear_from_head(head, old.out_features)
     else:
         raise TypeError(f"head must be a fitted LinearHead or an nn.Linear; got {type(head).__name__}")
     if new.in_features != old.in_features:

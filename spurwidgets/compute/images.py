@@ -23,6 +23,7 @@ import torch
 from PIL import Image as PILImage
 from torch.utils.data import DataLoader, Dataset
 
+from .imageset import ImageSet
 from .validation import _describe, stack_images
 
 EXPECTED = (
@@ -136,8 +137,6 @@ class ImageSource:
     """
 
     def __init__(self, images: Any, name: str = "images", check_range: bool = True):
-        from ..datasets.imageset import ImageSet
-
         self.name = name
         self._array: np.ndarray | torch.Tensor | None = None
         self._dataset: Dataset | None = None

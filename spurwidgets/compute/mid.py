@@ -17,7 +17,8 @@ data, the model memorises its own training images so they have no window):
 1. candidates = the window plus (`add_errors=True`, default) every misclassified sample, the
    JTT/AFR error set: a strong shortcut pushes minority samples to the wrong side with a
    large margin, out of any window around zero;
-2. k-means per class on the candidates' features (`n_clusters`, default 2);
+2. k-means per class on the candidates' features (`n_clusters`, default 2; fitted on at
+   most `max_cluster_samples` of a class's candidates, the others join the nearest centre);
 3. a cluster is flagged when the model gets at least half of its members wrong
    (`cluster_error_rates_`): there its evidence points to another class;
 4. candidates keep their cluster; every other sample (right and outside the window) joins
@@ -33,12 +34,13 @@ with the group-label oracle, `benchmarks/bench_mid.py`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from .. import metrics
+from . import metrics
+from .mid_heads import MISSING_CLASS_LOGIT, cluster_ids, one_output_per_class
 from .mislabel import confident_mislabels
 from .predictions import predicted_classes
 from .refit import LinearHead, balanced_weights, refit_head
@@ -54,6 +56,7 @@ from .validation import (
     check_window,
 )
 from .window_clusters import (
+    MAX_CLUSTER_SAMPLES,
     cluster_per_class,
     confident_majority,
     error_rates,
@@ -91,6 +94,9 @@ class MID(Estimator):
     cluster_scores_, cluster_error_rates_, candidates_, candidate_clusters_,
     minority_clusters_, groups_ (N,), warnings_ (list of str), mislabeled_, labels_, features_.
     add_errors : add every misclassified sample to the window's samples before clustering.
+    max_cluster_samples : per class, k-means runs on at most this many of the clustered
+        samples (a random subsample drawn with `random_state`) and every one of them joins
+        its nearest centre (None: all; `window_clusters.cluster_per_class`).
     """
 
     def __init__(
@@ -105,6 +111,7 @@ class MID(Estimator):
         C: float | str = 1.0,
         device: Any = "auto",
         add_errors: bool = True,
+        max_cluster_samples: int | None = MAX_CLUSTER_SAMPLES,
     ):
         self.quantile = quantile
         self.window = window
@@ -115,6 +122,7 @@ class MID(Estimator):
         self.C = C
         self.device = device
         self.add_errors = add_errors
+        self.max_cluster_samples = max_cluster_samples
 
     # ------------------------------------------------------------------ fit
     def fit(self, features: Any, logits: Any, labels: Any, *, propagate: bool = True) -> MID:
@@ -133,7 +141,7 @@ class MID(Estimator):
                 f"labels holds class {labels.max()} but logits has {logits.shape[1]} column(s), i.e. classes "
                 f"0..{n_classes - 1}; labels must be classes of the model's logits"
             )
-        n_clusters = check_positive_int(self.n_clusters, "n_clusters")
+        check_positive_int(self.n_clusters, "n_clusters")
         class_index = self.class_index
         if class_index is not None:
             class_index = check_positive_int(class_index, "class_index", minimum=0)
@@ -142,6 +150,30 @@ class MID(Estimator):
                     f"class_index must be a column of logits (0..{logits.shape[1] - 1}, needs >= 2 columns); got {class_index}"
                 )
         margin = margins(logits, class_index)
+        predicted = predicted_classes(logits)
+        self._fit_window((features, logits, labels, n_classes, margin, predicted), propagate)
+        return self
+
+    def fit_window(self, window: tuple[float, float] | None = None, *, propagate: bool = False) -> MID:
+        """Re-run the window steps (window -> candidates -> clusters -> flags) on the data of the
+        last `fit`, with `window` (None: the `window` / `quantile` parameters): no re-validation
+        and no pass over all N features (`groups_` waits for `propagate()`, which `refit`
+        calls). MIDExplorer calls it on every drag. On an error the fitted state and the
+        `window` parameter are kept."""
+        check_is_fitted(self, "cluster_centers_")
+        previous = self.window
+        if window is not None:
+            self.window = check_window(window)
+        try:
+            self._fit_window(self._data, propagate)
+        except Exception:
+            self.window = previous
+            raise
+        return self
+
+    def _fit_window(self, data: tuple, propagate: bool) -> None:
+        features, logits, labels, n_classes, margin, predicted = data
+        n_clusters = check_positive_int(self.n_clusters, "n_clusters")
         window = self._select_window(margin)
         window_labels = labels[window]
         present = np.unique(window_labels)
@@ -152,7 +184,7 @@ class MID(Estimator):
             )
         mislabeled = self._mislabeled(features, labels, window)
         kept = window[~mislabeled]
-        wrong = predicted_classes(logits) != labels
+        wrong = predicted != labels
         # Candidates: the window (minus mislabel suspects) plus, with add_errors, every
         # misclassified sample (the JTT/AFR error set): a strong shortcut pushes minority
         # samples to the wrong side with a large margin, out of any window around zero.
@@ -167,16 +199,19 @@ class MID(Estimator):
                     f"class {cls} has {count} sample(s) in the window but n_clusters={n_clusters}; "
                     "widen the window or lower n_clusters"
                 )
-        clusters, centers, classes = cluster_per_class(features, labels, candidates, n_clusters, self.random_state)
-        scores = minority_scores(features, labels, margin, window, logits, centers, classes)
+        cap = self.max_cluster_samples
+        cap = None if cap is None else check_positive_int(cap, "max_cluster_samples")
+        clusters, centers, classes = cluster_per_class(features, labels, candidates, n_clusters, self.random_state, cap)
+        scores = minority_scores(features, labels, margin, window, predicted, centers, classes)
         rates = error_rates(wrong, candidates, clusters, len(classes))
         minority = flag_minority(rates)
-        confident = confident_majority(labels, window, predicted_classes(logits))
+        confident = confident_majority(labels, window, predicted)
         confident_counts = {int(c): int((confident & (labels == c)).sum()) for c in np.unique(classes)}
         # Everything validated and computed: only now replace the fitted state.
         position = np.searchsorted(candidates, kept)
         window_clusters = np.full(len(window), -1, dtype=np.int64)
         window_clusters[~mislabeled] = clusters[position]
+        self._data = data
         self.features_, self.labels_, self.n_classes_ = features, labels, n_classes
         self.margin_ = margin
         self.window_ = window
@@ -195,7 +230,6 @@ class MID(Estimator):
         self.warnings_ = size_warnings(clusters, labels[candidates], confident_counts, minority, classes)
         if propagate:
             self.propagate()
-        return self
 
     def propagate(self) -> np.ndarray:
         """`groups_`: every sample's nearest window cluster of its own class (computed once)."""
@@ -258,7 +292,7 @@ class MID(Estimator):
         clusters: None (`minority_clusters_`), cluster ids (list, array, set, int), or the
         `{cluster: tag}` dict of `ClusterGallery.marked` (its "minority" clusters are used)."""
         self.propagate()
-        chosen = self.minority_clusters_ if clusters is None else _cluster_ids(clusters, len(self.cluster_classes_))
+        chosen = self.minority_clusters_ if clusters is None else cluster_ids(clusters, len(self.cluster_classes_))
         groups = self.labels_.copy()  # "rest of class k" = group k
         for offset, c in enumerate(np.unique(chosen)):
             groups[self.groups_ == c] = self.n_classes_ + offset
@@ -296,7 +330,7 @@ class MID(Estimator):
             max_samples=max_samples,
             rank=rank,
         )
-        head = _one_output_per_class(head, self.n_classes_)
+        head = one_output_per_class(head, self.n_classes_)
         self.head_ = head
         return head
 
@@ -334,43 +368,4 @@ class MID(Estimator):
         return float(is_minority[self.window_].mean() / overall)
 
 
-#: Logit given by `MID.refit`'s head to a model class that is absent from the labels.
-MISSING_CLASS_LOGIT = -1e4
-
-
-def _cluster_ids(clusters: Any, n_clusters: int) -> np.ndarray:
-    """`refit(clusters=...)` as int64 cluster ids in 0..n_clusters-1, with errors naming `clusters`."""
-    if isinstance(clusters, Mapping):  # ClusterGallery.marked: {cluster id: tag}
-        clusters = [c for c, tag in clusters.items() if tag == "minority"]
-    elif isinstance(clusters, (set, frozenset)):
-        clusters = sorted(clusters, key=repr)
-    if isinstance(clusters, (str, bytes)):
-        raise TypeError(f"clusters must be cluster ids (integers); got the string {clusters!r}")
-    values = np.asarray(clusters, dtype=object).reshape(-1)
-    bad = [v for v in values if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer))]
-    if bad:
-        raise TypeError(f"clusters must be cluster ids (integers) of window_clusters_; got {bad[0]!r}")
-    ids = values.astype(np.int64)
-    unknown = sorted({int(c) for c in ids if not 0 <= c < n_clusters})
-    if unknown:
-        raise ValueError(
-            f"clusters must be cluster ids of window_clusters_ (0..{n_clusters - 1}); got unknown ids {unknown}"
-        )
-    return ids
-
-
-def _one_output_per_class(head: LinearHead, n_classes: int) -> LinearHead:
-    """The head widened to one output per model class (classes_ = 0..n_classes-1) when the
-    labels missed a class; absent classes get weight 0 and bias MISSING_CLASS_LOGIT."""
-    if head.classes_.tolist() == list(range(n_classes)):
-        return head
-    coef, intercept = head.coef_, head.intercept_
-    if len(coef) == 1:  # two classes present: one logit s for classes_[1] -> (-s/2, s/2)
-        coef, intercept = np.concatenate([-coef / 2, coef / 2]), np.concatenate([-intercept / 2, intercept / 2])
-    full_coef = np.zeros((n_classes, coef.shape[1]), dtype=np.float32)
-    full_intercept = np.full(n_classes, MISSING_CLASS_LOGIT, dtype=np.float32)
-    full_coef[head.classes_], full_intercept[head.classes_] = coef, intercept
-    return LinearHead(full_coef, full_intercept, np.arange(n_classes), n_iter=head.n_iter_, C=head.C_)
-
-
-__all__ = ["MID", "margins", "balanced_weights"]
+__all__ = ["MID", "MISSING_CLASS_LOGIT", "margins", "balanced_weights"]

@@ -36,9 +36,9 @@ from sklearn.base import clone
 from sklearn.cluster import KMeans
 from torch.utils.data import BatchSampler, DataLoader, SequentialSampler
 
-from ..metrics import average_cluster_probability
 from .extract import extract
 from .images import ImageSource
+from .metrics import average_cluster_probability
 from .vae import VAE
 from .validation import (
     Estimator,

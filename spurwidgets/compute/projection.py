@@ -35,7 +35,7 @@ def project_2d(points: Any, method: str = "pca", *, random_state: int | None = 0
     if method == "umap":
         if n < 4:  # UMAP's spectral layout needs more points than components + 1
             raise ValueError(f"projection='umap' needs at least 4 points; got {n} (use projection='pca')")
-        import umap
+        import umap  # umap-learn (numba, seconds to import) only for projection='umap'
 
         n_neighbors = max(2, min(15, n - 1))
         reducer = umap.UMAP(n_components=2, n_neighbors=n_neighbors, random_state=random_state, n_jobs=1)

@@ -30,6 +30,7 @@ from .validation import check_positive_int
 
 
 def import_ray() -> Any:
+    """The `ray` module; Ray is an optional extra (spurwidgets[ray]), so it is imported only here, on use."""
     try:
         import ray
     except ImportError:
@@ -53,7 +54,7 @@ class _ShardWorker:
     """Ray Data actor: holds the model and the image source, computes whole shards."""
 
     def __init__(self, refs: list, options: dict[str, Any], threads: int | None):
-        import ray
+        ray = import_ray()
 
         # Arrays from the object store are read-only views; extract only reads them.
         warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
@@ -90,7 +91,7 @@ def compute_on_ray(model: nn.Module, payload: Any, options: dict[str, Any], conc
 
     def run(missing: list[tuple[int, int, int]]) -> Iterator[tuple[int, ShardResult]]:
         ray = ensure_ray()
-        from ray.data import DataContext
+        from ray.data import DataContext  # the optional extra, present once ensure_ray succeeded
 
         resources = ray.cluster_resources()
         gpus = int(resources.get("GPU", 0))
@@ -156,6 +157,7 @@ def extract_to_folder(
         labels=labels,
         layer=options["layer"],
         transform=options["transform"],
+        processor=options["processor"],
         shard_size=shard_size,
         overwrite=overwrite,
         compute=compute,

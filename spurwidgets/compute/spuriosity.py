@@ -15,6 +15,7 @@ pushes the logit towards class 0 is important for class 0.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,7 +24,10 @@ import torch
 from torch import nn
 
 from .chunked_stats import class_moments
+from .heads import linear_from_head
+from .linear_head import LinearHead
 from .model_io import find_head
+from .refit import refit_head
 from .validation import (
     Estimator,
     check_features,
@@ -33,9 +37,6 @@ from .validation import (
     check_matrix,
     check_number,
     check_positive_int,
-    check_random_state,
-    check_same_length,
-    resolve_device,
 )
 
 
@@ -47,6 +48,13 @@ def two_class_weight(head_weight: np.ndarray) -> np.ndarray:
 
 
 def _head_weight_array(head_weight: Any) -> np.ndarray:
+    if isinstance(head_weight, LinearHead):
+        if head_weight.classes_.tolist() != list(range(max(len(head_weight.coef_), 2))):
+            raise ValueError(
+                f"head_weight is a LinearHead over classes {head_weight.classes_.tolist()}; expected classes "
+                "0..C-1 (labels encoded as 0..C-1)"
+            )
+        head_weight = head_weight.coef_
     if isinstance(head_weight, nn.Module) and not isinstance(head_weight, nn.Linear):
         name = find_head(head_weight)
         if name is None:
@@ -88,8 +96,9 @@ class SpuriosityRanker(Estimator):
     def fit(self, features: Any, labels: Any, head_weight: Any) -> SpuriosityRanker:
         """Learn importance and per-class statistics.
 
-        `head_weight` is a (C, D) or (1, D) array, an nn.Linear, or the model itself (its
-        classification head, found as `extract` finds it: `fc`, `classifier`, `head`, last Linear).
+        `head_weight` is a (C, D) or (1, D) array, a LinearHead (from `refit_head`), an nn.Linear,
+        or the model itself (its classification head, found as `extract` finds it: `fc`,
+        `classifier`, `head`, last Linear).
         """
         n_features = check_positive_int(self.n_features, "n_features")
         check_number(self.min_std, "min_std", low=0.0, inclusive=False)  # 0 would divide by zero in score
@@ -227,44 +236,26 @@ def fit_linear_head(
     random_state: Any = 0,
     init: nn.Linear | None = None,
 ) -> nn.Linear:
-    """Fit a linear head on frozen features with Adam and cross-entropy (the paper's defaults).
+    """Deprecated: fit heads with `refit_head(features, labels, C=...)` (`.to_torch()` for an nn.Linear).
 
-    Returns a CPU `nn.Linear(D, C)`. `init` starts from an existing head (its weights are
-    copied, the original is not modified). Runs on the GPU when present (device="auto").
+    Kept as a thin wrapper: it minimises the objective its Adam loop used to approach, mean
+    cross-entropy + weight_decay / 2 * ||W||^2, to the optimum with `refit_head` (C = 1 /
+    (weight_decay * N), twice that for two classes, whose single logit carries both rows);
+    the intercept is not penalised. `lr`, `epochs`, `batch_size` and `init` only steered the
+    old optimiser and are ignored. Returns a CPU nn.Linear(D, max(n_classes, 2)); rows of
+    classes absent from `labels` get a -1e4 bias (never predicted).
     """
+    warnings.warn(
+        "fit_linear_head is deprecated; use refit_head(features, labels, C=...) (a LinearHead; "
+        ".to_torch() gives the nn.Linear)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
     features = check_features(features)
     labels = check_labels(labels, "labels", n=len(features))
-    check_same_length(features=features, labels=labels)
     n_classes = int(labels.max()) + 1 if n_classes is None else check_positive_int(n_classes, "n_classes", minimum=2)
     check_labels(labels, "labels", n_classes=n_classes)
-    epochs = check_positive_int(epochs, "epochs")
-    batch_size = check_positive_int(batch_size, "batch_size")
-    rng = check_random_state(random_state)
-    device = resolve_device(device)
-    head = nn.Linear(features.shape[1], max(n_classes, 2))
-    with torch.no_grad():
-        if init is not None:
-            if tuple(init.weight.shape) != tuple(head.weight.shape):
-                raise ValueError(
-                    f"init has weight shape {tuple(init.weight.shape)}; expected {tuple(head.weight.shape)}"
-                )
-            head.weight.copy_(init.weight)
-            head.bias.copy_(init.bias)
-        else:
-            generator = torch.Generator().manual_seed(int(rng.integers(2**31)))
-            bound = 1.0 / np.sqrt(features.shape[1])
-            head.weight.uniform_(-bound, bound, generator=generator)
-            head.bias.zero_()
-    head.to(device).train()
-    x_all = torch.from_numpy(features).to(device)
-    y_all = torch.from_numpy(labels).to(device)
-    optimizer = torch.optim.Adam(head.parameters(), lr=lr, weight_decay=weight_decay)
-    for _ in range(epochs):
-        order = torch.from_numpy(rng.permutation(len(features))).to(device)
-        for start in range(0, len(order), batch_size):
-            batch = order[start : start + batch_size]
-            optimizer.zero_grad(set_to_none=True)
-            loss = nn.functional.cross_entropy(head(x_all[batch]), y_all[batch])
-            loss.backward()
-            optimizer.step()
-    return head.cpu().eval()
+    weight_decay = check_number(weight_decay, "weight_decay", low=0.0, inclusive=False)
+    C = (2.0 if n_classes == 2 else 1.0) / (weight_decay * len(features))
+    head = refit_head(features, labels, C=C, random_state=random_state, device=device)
+    return linear_from_head(head, max(n_classes, 2)).eval()

@@ -16,20 +16,20 @@ classified ones to the same count. Gaps and accuracies are fractions (0.05 = 5 p
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
-from ..metrics import ranked_within_class, spurious_gap
+from .linear_head import LinearHead
+from .metrics import ranked_within_class, spurious_gap
 from .predictions import predicted_classes
-from .tuning_summary import (
-    summary_html,
-    summary_table,  # noqa: F401  (re-exported: the table that fits a notebook)
+from .tuning_summary import (  # TuningResult and summary_table re-exported: what notebooks import from here
+    TuningResult,
+    summary_table,  # noqa: F401
+    worst_gap,
 )
 from .validation import (
     check_features,
@@ -106,63 +106,6 @@ def select_training_images(
     return np.sort(np.concatenate(chosen)).astype(np.int64)
 
 
-@dataclass
-class TuningResult:
-    """What `tune_head` returns. Accuracies and gaps are fractions; gaps are per class."""
-
-    strategy: str
-    weight: np.ndarray
-    bias: np.ndarray
-    selected: np.ndarray
-    epochs_run: int
-    reached_threshold: bool  # the stop rule was met: every |gap| < threshold within the accuracy tolerances
-    before: dict[str, Any]
-    after: dict[str, Any]
-    history: list[dict[str, Any]] = field(default_factory=list)
-    best_epoch: int = 0  # the epoch whose head is returned (0: the head given)
-    note: str = ""  # one line saying whether the stop rule was met, and if not what was kept
-
-    @property
-    def stopped_early(self) -> bool:
-        """Deprecated alias of `reached_threshold` (it always had the same value)."""
-        warnings.warn(
-            "TuningResult.stopped_early is deprecated; use reached_threshold", DeprecationWarning, stacklevel=2
-        )
-        return self.reached_threshold
-
-    def to_torch(self) -> nn.Linear:
-        """The tuned head as a CPU nn.Linear."""
-        head = nn.Linear(self.weight.shape[1], self.weight.shape[0])
-        with torch.no_grad():
-            head.weight.copy_(torch.from_numpy(self.weight))
-            head.bias.copy_(torch.from_numpy(self.bias))
-        return head.eval()
-
-    def _repr_html_(self) -> str:
-        """A one-line compact table and the note (notebooks); see tuning_summary.summary_table."""
-        return summary_html(self)
-
-    def summary(self) -> dict[str, Any]:
-        """Flat before/after numbers; for a table that fits a notebook use `summary_table(results)`."""
-        return {
-            "strategy": self.strategy,
-            "val_accuracy_before": self.before["accuracy"],
-            "val_accuracy_after": self.after["accuracy"],
-            "max_gap_before": max(self.before["gaps"].values()),
-            "max_gap_after": max(self.after["gaps"].values()),
-            "epochs": self.epochs_run,
-            "best_epoch": self.best_epoch,
-            "reached_threshold": self.reached_threshold,
-            "note": self.note,
-            "n_tuning_images": len(self.selected),
-        }
-
-
-def _worst_gap(gaps: dict[int, float]) -> float:
-    """The largest |gap| over classes: overshooting into a negative gap is not a fix either."""
-    return max(abs(g) for g in gaps.values())
-
-
 def _evaluate(weight, bias, features, labels, spuriosity, k, n_bins, rows) -> dict[str, Any]:
     """Accuracy over all images; gaps and the rank curve over the `rows` of the gap classes."""
     correct = _predict(weight, bias, features) == labels
@@ -175,13 +118,20 @@ def _evaluate(weight, bias, features, labels, spuriosity, k, n_bins, rows) -> di
 
 
 def _head_arrays(head: Any) -> tuple[np.ndarray, np.ndarray]:
-    if isinstance(head, nn.Linear):
+    if isinstance(head, LinearHead):
+        if head.classes_.tolist() != list(range(max(len(head.coef_), 2))):
+            raise ValueError(
+                f"head predicts classes {head.classes_.tolist()}; tune_head needs a head over classes 0..C-1 "
+                "(labels encoded as 0..C-1)"
+            )
+        weight, bias = head.coef_, head.intercept_
+    elif isinstance(head, nn.Linear):
         weight = head.weight.detach().cpu().numpy()
         bias = head.bias.detach().cpu().numpy() if head.bias is not None else np.zeros(len(weight))
     elif isinstance(head, (tuple, list)) and len(head) == 2:
         weight, bias = head
     else:
-        raise TypeError(f"head must be an nn.Linear or a (weight, bias) pair; got {type(head).__name__}")
+        raise TypeError(f"head must be a LinearHead, an nn.Linear or a (weight, bias) pair; got {type(head).__name__}")
     weight = check_matrix(weight, "head weight")
     return weight, check_vector(bias, "head bias", n=len(weight), dtype=np.float32)
 
@@ -210,7 +160,8 @@ def tune_head(
     callback: Callable[[dict[str, Any]], None] | None = None,
     gap_classes: Any = None,
 ) -> TuningResult:
-    """Tune a linear head (nn.Linear or (weight, bias); (1, D) single-logit heads included).
+    """Tune a linear head (a LinearHead from `refit_head`, an nn.Linear or (weight, bias); (1, D)
+    single-logit heads included); the result carries the tuned head as a LinearHead.
 
     Each epoch is one full-batch Adam step on the tuning set; after each epoch the per-class
     spurious gaps and the accuracy on the validation set are measured. Tuning stops at the first
@@ -281,10 +232,10 @@ def tune_head(
         # Lower is better: within the accuracy tolerance first, then smallest worst |gap|,
         # then higher accuracy. A collapsed head (gap 0, other classes at 0%) ranks below the
         # untuned head, so it is never returned in place of a real trade-off.
-        return (not keeps_accuracy(state), _worst_gap(state["gaps"]), -state["accuracy"])
+        return (not keeps_accuracy(state), worst_gap(state["gaps"]), -state["accuracy"])
 
     def meets(state: dict[str, Any]) -> bool:
-        return _worst_gap(state["gaps"]) < gap_threshold and keeps_accuracy(state)
+        return worst_gap(state["gaps"]) < gap_threshold and keeps_accuracy(state)
 
     stopped = meets(before)
     best = (rank(before), 0, weight.copy(), bias.copy())
@@ -326,13 +277,14 @@ def tune_head(
         note = (
             f"stop rule NOT met in {epoch} epochs (every |gap| < {gap_threshold:.0%} with validation "
             f"accuracy within {max_accuracy_drop:.0%}, each class within {max_class_accuracy_drop:.0%}); kept the best trade-off, epoch {best_epoch}: worst |gap| "
-            f"{_worst_gap(after['gaps']):.0%}, validation accuracy {after['accuracy']:.1%} "
+            f"{worst_gap(after['gaps']):.0%}, validation accuracy {after['accuracy']:.1%} "
             f"(untuned {before['accuracy']:.1%})"
         )
+    # Tuned by Adam steps, not a logistic-regression solve: the head has no C.
+    tuned = LinearHead(final_w, final_b, np.arange(n_classes), n_iter=best_epoch, C=float("nan"))
     return TuningResult(
         strategy=strategy,
-        weight=final_w,
-        bias=final_b,
+        head=tuned,
         selected=selected,
         epochs_run=epoch,
         reached_threshold=bool(stopped),

@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .images import ImageSource
+from .progress import progress_bar
 from .validation import (
     Estimator,
     check_fraction,
@@ -172,9 +173,7 @@ class VAE(Estimator):
         optimizer = torch.optim.Adam(model.parameters(), lr=lr)
         steps: Any = range(epochs)
         if self.progress:
-            from tqdm.auto import tqdm
-
-            steps = tqdm(steps, desc="VAE", unit="epoch")
+            steps = progress_bar(steps, desc="VAE", unit="epoch")
         history: list[dict[str, float]] = []
         best_loss, best_state, best_epoch = float("inf"), copy.deepcopy(model.state_dict()), 0
         for epoch in steps:

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 from ..compute.images import ImageSource
+from ..compute.imageset import ImageSet
 from ..compute.validation import check_labels
-from .imageset import ImageSet
 
 
 def from_arrays(images: Any, labels: Any, groups: Any = None, class_names: list[str] | None = None) -> ImageSet:
@@ -38,7 +38,7 @@ def from_torch(dataset: Any, limit: int | None = None) -> ImageSet:
 
 def from_folder(path: str | Path, size: int | None = 64) -> ImageSet:
     """ImageSet from an ImageFolder layout (`path/<class>/<image>`), resized to size x size."""
-    from torchvision import datasets, transforms
+    from torchvision import datasets, transforms  # torchvision.datasets (heavy) only for from_folder
 
     path = Path(path)
     if not path.is_dir():

@@ -4,7 +4,7 @@ sklearn's bundled 8x8 digits (1797 images, no download) are split once, by sourc
 into four disjoint pools: "pretrain" (reserved for the teaching backbone, see
 `models.pretrained_backbone`; never part of a lesson split), "train", "val" and "test".
 Each source digit is drawn several times with a random scale, rotation and shift
-(deterministic for `seed`), so minority groups hold dozens of examples.
+(deterministic for `random_state`), so minority groups hold dozens of examples.
 
 A shortcut attribute (one value per class) agrees with the label with probability
 `correlation` in "train" and "val" (the held-out split with the *training* correlation:
@@ -16,13 +16,15 @@ that learned the shortcut instead of the digit's shape.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..compute.deprecation import renamed_arguments
+from ..compute.imageset import ImageSet
 from ..compute.validation import check_fraction, check_positive_int
-from .imageset import ImageSet
 
 #: Distinct, saturated colours (RGB 0..1); colour k is the shortcut for class k.
 PALETTE = np.array(
@@ -41,15 +43,22 @@ PALETTE = np.array(
     dtype=np.float32,
 )
 COLOR_NAMES = ["red", "blue", "green", "yellow", "purple", "cyan", "orange", "pink", "grey", "brown"]
-#: Share of the source digits in each pool (stratified by digit, fixed for every seed).
+#: Share of the source digits in each pool (stratified by digit, fixed for every random_state).
 SPLITS = {"pretrain": (0.0, 0.3), "train": (0.3, 0.65), "val": (0.65, 0.85), "test": (0.85, 1.0)}
 #: Default number of drawings of each source digit per split.
 COPIES = {"pretrain": 8, "train": 4, "val": 5, "test": 4}
 SHORTCUTS = ("color", "patch", "texture")
 
 
+def _source_digits() -> Any:
+    """scikit-learn's 8x8 digits (1797 images, bundled with scikit-learn: no download)."""
+    from sklearn.datasets import load_digits  # sklearn.datasets costs ~1 s to import: only when digits are drawn
+
+    return load_digits()
+
+
 def _split_indices(targets: np.ndarray, split: str) -> np.ndarray:
-    """Fixed stratified split of the source digits (same for every seed, so pools never overlap)."""
+    """Fixed stratified split of the source digits (same for every random_state, so pools never overlap)."""
     order = np.random.default_rng(12345).permutation(len(targets))
     lo, hi = SPLITS[split]
     chosen = []
@@ -109,13 +118,14 @@ def _paint(mask: np.ndarray, shortcut: str, attribute: np.ndarray, n: int, rng: 
     return images
 
 
+@renamed_arguments(seed="random_state")
 def colored_digits(
     split: str = "train",
     *,
     correlation: float | None = None,
     digits: Sequence[int] | None = None,
     size: int = 28,
-    seed: int = 0,
+    random_state: int = 0,
     shortcut: str = "color",
     copies: int | None = None,
 ) -> ImageSet:
@@ -131,22 +141,21 @@ def colored_digits(
     digits : which digits to keep, each becoming one class in the given order, e.g. (0, 1).
         Default None: binary task, class 0 = digits 0-4, class 1 = digits 5-9.
     size : output side in pixels.
-    seed : seed for the drawings (scale, rotation, shift), attributes and brightness.
+    random_state : int seeding the drawings (scale, rotation, shift), attributes and
+        brightness (`seed=` is its deprecated former name).
     shortcut : "color" (stroke colour), "patch" (position of a white square on the top
         edge; random stroke colours) or "texture" (angle of faint background stripes; random
         stroke colours).
     copies : drawings of each source digit (default 4 for train/test, 5 for val); 1 with no
         random jitter reproduces the plain upscaled digits.
     """
-    from sklearn.datasets import load_digits
-
     if split not in SPLITS or split == "pretrain":
         raise ValueError(f"split must be one of ['train', 'val', 'test']; got {split!r}")
     if shortcut not in SHORTCUTS:
         raise ValueError(f"shortcut must be one of {list(SHORTCUTS)}; got {shortcut!r}")
     size = check_positive_int(size, "size", minimum=8)
     copies = COPIES[split] if copies is None else check_positive_int(copies, "copies")
-    data = load_digits()
+    data = _source_digits()
     index = _split_indices(data.target, split)
     pixels, targets = data.images[index] / 16.0, data.target[index]
     if digits is None:
@@ -164,7 +173,7 @@ def colored_digits(
     n_classes = len(class_names)
     if correlation is None and split != "test":
         correlation = 0.95
-    rng = np.random.default_rng([seed, list(SPLITS).index(split), SHORTCUTS.index(shortcut)])
+    rng = np.random.default_rng([random_state, list(SPLITS).index(split), SHORTCUTS.index(shortcut)])
     mask = draw_digits(pixels, size, rng, jitter=copies > 1)
     attribute = rng.integers(0, n_classes, size=len(labels))  # independent of the label
     if correlation is not None:
@@ -180,18 +189,17 @@ def colored_digits(
     return ImageSet(images=images, labels=labels, groups=groups, class_names=class_names, group_names=group_names)
 
 
-def pretraining_digits(*, size: int = 28, seed: int = 0, copies: int | None = None) -> ImageSet:
+@renamed_arguments(seed="random_state")
+def pretraining_digits(*, size: int = 28, random_state: int = 0, copies: int | None = None) -> ImageSet:
     """10-way digit identity on the reserved "pretrain" source digits: random stroke colours
     (any RGB), random scale/rotation/shift, no shortcut. Never overlaps `colored_digits`."""
-    from sklearn.datasets import load_digits
-
     size = check_positive_int(size, "size", minimum=8)
     copies = COPIES["pretrain"] if copies is None else check_positive_int(copies, "copies")
-    data = load_digits()
+    data = _source_digits()
     index = _split_indices(data.target, "pretrain")
     pixels = np.repeat(data.images[index] / 16.0, copies, axis=0)
     labels = np.repeat(data.target[index], copies).astype(np.int64)
-    rng = np.random.default_rng([seed, 99])
+    rng = np.random.default_rng([random_state, 99])
     mask = draw_digits(pixels, size, rng)
     colour = rng.uniform(0.15, 1.0, size=(len(labels), 1, 1, 3)).astype(np.float32)
     colour /= colour.max(axis=3, keepdims=True)  # saturated: the brightest channel is 1

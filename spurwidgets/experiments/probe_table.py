@@ -41,10 +41,10 @@ def run_table1(
         raise ValueError(f"variants must be among {VARIANTS}; got {unknown}")
     rows = []
     for seed in seeds:
-        data = colored_digits("train", correlation=1.0, digits=(0, 1), seed=seed)
+        data = colored_digits("train", correlation=1.0, digits=(0, 1), random_state=seed)
         model = SmallCNN(n_classes=2, random_state=seed)
-        train_classifier(model, data, epochs=classifier_epochs, seed=seed, device=device, progress=False)
-        probes = solid_color_probes(n=n_probes, size=28, seed=seed)
+        train_classifier(model, data, epochs=classifier_epochs, random_state=seed, device=device, progress=False)
+        probes = solid_color_probes(n=n_probes, size=28, random_state=seed)
         for dim in latent_dims:
             vae = VAE(dim, random_state=seed, device=device, **(vae_params or {})).fit(probes)
             for variant in variants:

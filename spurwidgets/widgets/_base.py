@@ -38,6 +38,7 @@ from typing import Any
 import anywidget
 import numpy as np
 import traitlets
+from PIL import Image
 
 logger = logging.getLogger("spurwidgets")
 HERE = Path(__file__).resolve().parent
@@ -142,8 +143,6 @@ def encode_thumbnails(images: np.ndarray, size: int, fmt: str = "PNG") -> list[b
     Small images (28 px digits) are upscaled with nearest neighbour so pixels stay crisp;
     larger ones are downscaled with a smoothing filter.
     """
-    from PIL import Image
-
     images = np.asarray(images)
     if images.ndim != 4 or images.shape[-1] != 3 or images.dtype != np.uint8:
         raise ValueError(f"images must be uint8 (k, H, W, 3); got shape {images.shape} and dtype {images.dtype}")

@@ -1,7 +1,15 @@
 // ClusterGallery view: one section per cluster with size, class mix, thumbnails and tag
 // buttons. Clicking a tag marks the cluster (clicking the active tag again unmarks it).
 // "Show more" extras arrive as custom messages {kind: "more", cluster, indices} + PNG
-// buffers, one cluster at a time (see cluster_gallery.py). Uses _common.js helpers.
+// buffers, one cluster at a time (see cluster_gallery.py). Collapsed thumbnails are keyed by
+// image index and kept per model (`cgCache`): after {kind: "cache"} Python sends only the PNGs
+// of new images, as {kind: "thumbs", indices} + buffers. Uses _common.js helpers.
+
+const cgCaches = new WeakMap();  // model -> Map(image index -> PNG bytes), shared by its views
+function cgCache(model) {
+  if (!cgCaches.has(model)) cgCaches.set(model, new Map());
+  return cgCaches.get(model);
+}
 
 function cgRender({ model, el, guard }) {
   const root = swEl("div", "sw-cluster-gallery");
@@ -10,6 +18,9 @@ function cgRender({ model, el, guard }) {
   root.append(summary, list);
   el.append(root);
   const extras = new Map();  // cluster id -> {indices, pngs} beyond the first n_thumbs
+  const cache = cgCache(model);
+  const learn = () => { for (const [i, png] of Object.entries(model.get("thumbnails") || {})) cache.set(+i, png); };
+  const missingThumbs = () => Object.values(model.get("thumb_indices") || {}).flat().filter((i) => !cache.has(i));
 
   function drawSummary() {
     const sections = model.get("sections"), marked = model.get("marked") || {};
@@ -30,7 +41,7 @@ function cgRender({ model, el, guard }) {
 
   function draw() {
     list.replaceChildren();
-    const thumbs = model.get("thumbnails") || {}, ids = model.get("thumb_indices") || {};
+    const ids = model.get("thumb_indices") || {};
     const expanded = new Set(model.get("expanded")), size = model.get("thumb_size");
     for (const s of model.get("sections")) {
       const key = String(s.cluster);
@@ -48,8 +59,9 @@ function cgRender({ model, el, guard }) {
       }
       const row = swEl("div", "sw-cg-thumbs");
       const extra = expanded.has(s.cluster) ? extras.get(s.cluster) : null;
-      const pngs = [...(thumbs[key] || []), ...(extra ? extra.pngs : [])];
-      const indices = [...(ids[key] || []), ...(extra ? extra.indices : [])];
+      const first = (ids[key] || []).filter((i) => cache.has(i));  // a missing one is on its way
+      const pngs = [...first.map((i) => cache.get(i)), ...(extra ? extra.pngs : [])];
+      const indices = [...first, ...(extra ? extra.indices : [])];
       pngs.forEach((bytes, i) => {
         const img = swImage(bytes, "sw-cg-img", size);
         img.title = img.alt = `index ${indices[i]}`;
@@ -88,20 +100,30 @@ function cgRender({ model, el, guard }) {
   const onDraw = swBatch(guard(draw)), onMarks = guard(drawMarks);
   const onSections = () => { extras.clear(); onDraw(); };  // new clusters: old extras are stale
   const onCustom = guard((msg, buffers) => {
-    if (!msg || msg.kind !== "more") return;
-    extras.set(msg.cluster, { indices: msg.indices, pngs: buffers || [] });
+    if (msg && msg.kind === "more") extras.set(msg.cluster, { indices: msg.indices, pngs: buffers || [] });
+    else if (msg && msg.kind === "thumbs") msg.indices.forEach((i, k) => cache.set(i, buffers[k]));
+    else return;
     onDraw();
   });
-  const drawEvents = ["thumbnails", "thumb_indices", "expanded", "tags", "thumb_size"];
+  const onThumbs = () => { learn(); onDraw(); };
+  const drawEvents = ["thumb_indices", "expanded", "tags", "thumb_size"];
   drawEvents.forEach((n) => model.on(`change:${n}`, onDraw));
+  model.on("change:thumbnails", onThumbs);
   model.on("change:sections", onSections);
   model.on("change:marked", onMarks);
   model.on("msg:custom", onCustom);
+  learn();
   draw();
+  try {
+    model.send({ kind: "cache" });  // from now on Python sends only thumbnails this model lacks
+  } catch (_) { /* no kernel (static HTML export): nothing will change */ }
+  const lacking = missingThumbs();  // a view opened after updates its model state did not get
+  if (lacking.length) model.send({ kind: "need-thumbs", indices: lacking });
   const missing = model.get("expanded").filter((c) => !extras.has(c));
   if (missing.length) model.send({ kind: "need-more", clusters: missing });  // a view opened later
   return () => {
     drawEvents.forEach((n) => model.off(`change:${n}`, onDraw));
+    model.off("change:thumbnails", onThumbs);
     model.off("change:sections", onSections);
     model.off("change:marked", onMarks);
     model.off("msg:custom", onCustom);

@@ -7,6 +7,14 @@ the extra thumbnails of that one cluster are encoded on demand and travel as one
 message `{"kind": "more", "cluster", "indices"}` with the PNGs as binary buffers, so a click
 never re-sends the other clusters' pictures. A view that opens with expanded sections asks
 for their extras with `{"kind": "need-more", "clusters": [...]}`.
+
+Thumbnails are keyed by image index (`thumbnails`: index -> PNG, `thumb_indices`: cluster ->
+indices), so the browser can keep the pictures it already has. Once a view says it keeps
+such a cache (`{"kind": "cache"}`), new clusters (an MIDExplorer drag) send only the PNGs
+of images that view has not received, as `{"kind": "thumbs", "indices"}` + PNG buffers;
+the `thumbnails` trait is then updated in Python without being re-sent, so `get_state()`
+(a view opened later, Voila, `embed_minimal_html`) still holds every shown thumbnail. A
+view missing some (a second view of the same model) asks with `{"kind": "need-thumbs"}`.
 """
 
 from __future__ import annotations
@@ -23,6 +31,9 @@ from .cluster_exports import ClusterGalleryExport
 from .image_gallery import check_indices
 
 DEFAULT_TAGS = ("minority", "majority")
+
+#: PNGs a gallery keeps encoded (by image index) before it starts over.
+MAX_CACHED_PNGS = 20_000
 
 
 def _marked_to_json(value: dict, _widget: Any) -> dict:
@@ -45,7 +56,9 @@ class ClusterGallery(ClusterGalleryExport, SpurWidget):
     """
 
     sections = traitlets.List(traitlets.Dict(), help="per cluster: id, size, class mix").tag(sync=True)
-    thumbnails = traitlets.Dict(help="cluster id (str) -> PNG bytes of its first n_thumbs thumbnails").tag(sync=True)
+    thumbnails = traitlets.Dict(help="image index (str) -> PNG bytes, every collapsed section's thumbnails").tag(
+        sync=True
+    )
     thumb_indices = traitlets.Dict(help="cluster id (str) -> image index of each thumbnail").tag(sync=True)
     expanded = traitlets.List(traitlets.Int(), help="cluster ids whose sections show max_thumbs").tag(sync=True)
     marked: traitlets.Dict[Any, Any] = traitlets.Dict(help="cluster id -> tag chosen by the user").tag(
@@ -83,8 +96,11 @@ class ClusterGallery(ClusterGalleryExport, SpurWidget):
         self.thumb_size = check_positive_int(thumb_size, "thumb_size", minimum=16)
         class_names = getattr(images, "class_names", None) if class_names is None else class_names
         self.class_names = None if class_names is None else [str(c) for c in class_names]
-        self._cache: dict[int, list[bytes]] = {}
+        self._pngs: dict[int, bytes] = {}  # image index -> PNG, across set_clusters calls
         self._expanded_sent: set[int] = set()
+        self._browser_cache = False  # a view keeps thumbnails by index: send only new ones
+        self._browser_has: set[int] = set()
+        self._silent: set[str] = set()
         self.set_clusters(clusters, indices=indices, labels=labels)
         self.observe(self.guard(self._on_expanded), "expanded")
         self.on_msg(self._on_view_message)
@@ -103,7 +119,6 @@ class ClusterGallery(ClusterGalleryExport, SpurWidget):
             )
         self.clusters = clusters_array.astype(np.int64)
         self.labels = self._shown_labels(labels)
-        self._cache = {}
         ids = np.unique(self.clusters)
         self._members = {int(c): self.indices[self.clusters == c] for c in ids}
         with self.hold_sync():
@@ -157,22 +172,48 @@ class ClusterGallery(ClusterGalleryExport, SpurWidget):
         return sorted(c for c, t in self.marked.items() if t == tag)
 
     def _thumbs(self, cluster: int, count: int) -> list[bytes]:
-        cached = self._cache.get(cluster, [])
-        if len(cached) < count:
-            members = self._members[cluster][len(cached) : count]
-            cached = cached + encode_thumbnails(self.source.uint8(members), self.thumb_size)
-            self._cache[cluster] = cached
-        return cached[:count]
+        return self._encoded(self._members[cluster][:count])
+
+    def _encoded(self, indices: Any) -> list[bytes]:
+        """PNGs of images `indices`, each encoded once (kept while the gallery lives, up to
+        MAX_CACHED_PNGS of them)."""
+        missing = [int(i) for i in indices if int(i) not in self._pngs]
+        if missing:
+            if len(self._pngs) + len(missing) > MAX_CACHED_PNGS:
+                self._pngs = {}
+                missing = [int(i) for i in indices]
+            unique = list(dict.fromkeys(missing))
+            self._pngs.update(zip(unique, encode_thumbnails(self.source.uint8(unique), self.thumb_size)))
+        return [self._pngs[int(i)] for i in indices]
 
     def _send_thumbnails(self) -> None:
-        thumbs, ids = {}, {}
-        for cluster, members in self._members.items():
-            count = min(len(members), self.n_thumbs)
-            thumbs[str(cluster)] = self._thumbs(cluster, count)
-            ids[str(cluster)] = members[:count].tolist()
+        ids = {str(c): m[: self.n_thumbs].tolist() for c, m in self._members.items()}
+        shown = [i for indices in ids.values() for i in indices]
+        thumbs = {str(i): png for i, png in zip(shown, self._encoded(shown))}
         with self.hold_sync():
-            self.thumbnails = thumbs
+            if self._browser_cache:
+                self._send_pngs([i for i in shown if i not in self._browser_has])
+                self._silent.add("thumbnails")  # the view has them all: keep the state, send nothing
+                try:
+                    self.thumbnails = thumbs
+                finally:
+                    self._silent.discard("thumbnails")
+            else:
+                self.thumbnails = thumbs
+                self._browser_has = set(shown)
             self.thumb_indices = ids
+
+    def _send_pngs(self, indices: list[int]) -> None:
+        """One custom message with the PNGs of `indices` (the views add them to their caches)."""
+        indices = list(dict.fromkeys(int(i) for i in indices))
+        if indices:
+            self.send({"kind": "thumbs", "indices": indices}, self._encoded(indices))
+            self._browser_has.update(indices)
+
+    def _should_send_property(self, key: str, value: Any) -> bool:
+        if key in getattr(self, "_silent", ()):
+            return False
+        return super()._should_send_property(key, value)
 
     def extra_thumbnails(self, cluster: int) -> tuple[list[int], list[bytes]]:
         """(image indices, PNGs) that "Show more" adds to a section: thumbnails n_thumbs..max_thumbs."""
@@ -194,5 +235,11 @@ class ClusterGallery(ClusterGalleryExport, SpurWidget):
         self._expanded_sent = set(self.expanded)
 
     def _on_view_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        if isinstance(content, dict) and content.get("kind") == "need-more":
+        kind = content.get("kind") if isinstance(content, dict) else None
+        if kind == "need-more":
             self.guard(self._send_more)([int(c) for c in content.get("clusters", [])])
+        elif kind == "cache":  # the view keeps thumbnails by image index and reads "thumbs"
+            self._browser_cache = True
+        elif kind == "need-thumbs":  # a view without some shown thumbnails (opened later)
+            shown = {int(i) for i in self.thumbnails}
+            self.guard(self._send_pngs)([int(i) for i in content.get("indices", []) if int(i) in shown])

@@ -26,10 +26,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from ..compute.images import ImageSource
+from ..compute.imageset import ImageSet
 from ..compute.validation import check_labels, to_numpy
-from ..datasets.imageset import ImageSet
 
 UNLABELLED = "unlabelled"
 _UNSAFE = re.compile(r"[^\w .+-]")
@@ -130,7 +131,7 @@ class SelectionExport:
 
     def to_pandas(self, indices: Any = None, *, images: Any = None, labels: Any = None, groups: Any = None) -> Any:
         """The selection (or `indices`) as a DataFrame indexed by sample index (see the module doc)."""
-        import pandas as pd
+        import pandas as pd  # pandas on use: `import spurwidgets` stays light
 
         ctx = self._export_context(indices, images, labels, groups)
         idx = ctx["indices"]
@@ -152,8 +153,6 @@ class SelectionExport:
 
     def export_images(self, folder: Any, indices: Any = None, *, images: Any = None, labels: Any = None) -> list[Path]:
         """Write the selection (or `indices`) as `folder/<class name>/<index>.png`; returns the paths."""
-        from PIL import Image
-
         ctx = self._export_context(indices, images, labels, None)
         source, idx = ctx["source"], ctx["indices"]
         if source is None:

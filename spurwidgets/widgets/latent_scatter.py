@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import traitlets
 
+from ..compute.deprecation import renamed_arguments
 from ..compute.images import ImageSource
 from ..compute.projection import color_codes, points_in_polygon, project_2d
 from ..compute.subsample import density_subsample
@@ -54,7 +55,8 @@ class LatentScatter(LatentScatterExport, SpurWidget):
     probability); `category_names`: {name: [label of category 0, 1, ...]} names legend entries;
     `category_colors`: {name: ['#rrggbb' of category 0, 1, ...]} overrides the colour scheme.
     `images`: optional (N, H, W, 3) uint8 pictures (or anything ImageSource accepts); hovering
-    a point then shows its thumbnail. Gestures: drag = lasso (or box, from the toolbar),
+    a point then shows its thumbnail, `thumb_size` pixels wide (`thumbnail_size=` is its deprecated
+    former name). Gestures: drag = lasso (or box, from the toolbar),
     Shift+drag = pan, wheel = zoom, double-click = reset view, Esc = clear the selection.
     `w.observe(callback, "selection")` follows the selection (int64 indices, ascending); assign
     `w.selection = indices` (or a boolean mask) to select from code: the view highlights it.
@@ -102,6 +104,7 @@ class LatentScatter(LatentScatterExport, SpurWidget):
     _esm = esm_source("latent_scatter_draw.js", "latent_scatter.js")
     _css = css_source("latent_scatter.css")
 
+    @renamed_arguments(thumbnail_size="thumb_size")
     def __init__(
         self,
         points: Any,
@@ -112,7 +115,7 @@ class LatentScatter(LatentScatterExport, SpurWidget):
         category_names: Mapping[str, Sequence[str]] | None = None,
         category_colors: Mapping[str, Sequence[str]] | None = None,
         images: Any = None,
-        thumbnail_size: int = 96,
+        thumb_size: int = 96,
         random_state: int | None = 0,
         height: int = 420,
         point_size: float = 0.0,
@@ -143,7 +146,7 @@ class LatentScatter(LatentScatterExport, SpurWidget):
                 raise ValueError(
                     f"images has {len(self._images)} entries but points has {self.n_points}; expected one image per point"
                 )
-        self.thumbnail_size = check_positive_int(thumbnail_size, "thumbnail_size", minimum=8)
+        self.thumb_size = check_positive_int(thumb_size, "thumb_size", minimum=8)
         self.height = check_positive_int(height, "height", minimum=120)
         self.point_size = float(point_size)
         max_points = check_positive_int(max_points, "max_points", minimum=1000)
@@ -261,7 +264,7 @@ class LatentScatter(LatentScatterExport, SpurWidget):
             shown = f"{value:.3g}" if np.issubdtype(values.dtype, np.floating) else str(value)
             parts.append(f"{name}: {shown}")
         if self._images is not None:
-            self.hover_image = encode_thumbnails(self._images.uint8([i]), self.thumbnail_size)[0]
+            self.hover_image = encode_thumbnails(self._images.uint8([i]), self.thumb_size)[0]
         self.hover_text = " · ".join(parts)
 
     def select_box(self, x0: float, y0: float, x1: float, y1: float) -> np.ndarray:

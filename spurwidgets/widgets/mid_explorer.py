@@ -161,16 +161,14 @@ class MIDExplorer(ipywidgets.VBox):
 
     # ------------------------------------------------------------------ callbacks
     def _on_window(self, _change: Any = None) -> None:
-        """Re-cluster the new window (no pass over all N: that waits for Refit); on bad input
+        """Re-cluster the new window (no pass over all N features: that waits for Refit); on bad input
         the previous clusters stay and the error is shown."""
         window = tuple(self.curve.window)
         previous = self.mid.window
         assert previous is not None  # a fitted MID always has its window (for type checkers)
-        self.mid.set_params(window=window)
         try:
-            self.mid.fit(self.features, self.logits, self.labels, propagate=False)
+            self.mid.fit_window(window)  # reuses the validated arrays of the first fit
         except Exception:
-            self.mid.set_params(window=previous)
             self.panel.status = f"Window ({window[0]:.3g}, {window[1]:.3g}) was not applied; the clusters below are still those of ({previous[0]:.3g}, {previous[1]:.3g})."
             raise
         indices, clusters = window_members(self.mid)

@@ -195,7 +195,7 @@ class SpuriosityExplorer(ipywidgets.VBox):
     def _show_curve(self, figure: Any) -> None:
         """Build the FigureWidget from the first figure (layout and traces reach the browser when
         it is displayed); later figures only swap the traces (sent as messages)."""
-        import plotly.graph_objects as go
+        import plotly.graph_objects as go  # plotly (heavy) only when a figure is drawn
 
         if self.figure is None:
             self.figure = go.FigureWidget(figure)
@@ -283,4 +283,4 @@ class SpuriosityExplorer(ipywidgets.VBox):
         """The low-spuriosity-tuned head as an nn.Linear (after `tune`)."""
         if "low_spuriosity" not in self.results_:
             raise RuntimeError("This SpuriosityExplorer is not tuned yet: press 'Tune head' or call tune()")
-        return self.results_["low_spuriosity"].to_torch()
+        return self.results_["low_spuriosity"].head.to_torch().eval()

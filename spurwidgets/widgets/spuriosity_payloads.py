@@ -11,13 +11,13 @@ from typing import Any
 import numpy as np
 
 from ..compute.images import ImageSource
+from ..compute.metrics import spurious_gap
 from ..compute.spurious_tuning import TuningResult, accuracy_by_spuriosity_rank, negative_gaps
-from ..metrics import spurious_gap
 from ._base import encode_thumbnails
 
 
 def strip_payload(
-    source: ImageSource, ranking: np.ndarray, spuriosity: np.ndarray, correct: np.ndarray, size: int, thumb: int
+    source: ImageSource, ranking: np.ndarray, spuriosity: np.ndarray, correct: np.ndarray, size: int, thumb_size: int
 ) -> dict[str, Any]:
     """`size` images spread evenly over one class's ranking (lowest spuriosity first)."""
     if len(ranking) == 0:
@@ -25,7 +25,7 @@ def strip_payload(
     positions = np.unique(np.linspace(0, len(ranking) - 1, min(size, len(ranking))).round().astype(np.int64))
     chosen = ranking[positions]
     return {
-        "images": encode_thumbnails(source.uint8(chosen), thumb),
+        "images": encode_thumbnails(source.uint8(chosen), thumb_size),
         "spuriosity": [float(v) for v in spuriosity[chosen]],
         "correct": [bool(c) for c in correct[chosen]],
         "ranks": positions.tolist(),
@@ -42,7 +42,7 @@ def gap_rows(
     labels: np.ndarray,
     class_names: list[str],
     k: int,
-    thumb: int,
+    thumb_size: int,
 ) -> list[dict[str, Any]]:
     """One row per class: its gap (None without spurious features), flag and, when negative, images."""
     annotated = [c for c in range(len(class_names)) if spurious.get(c)]
@@ -64,7 +64,7 @@ def gap_rows(
             else ""
         )
         row["indices"] = flagged[cls].tolist() if cls in flagged else []
-        row["images"] = encode_thumbnails(source.uint8(flagged[cls]), thumb) if cls in flagged else []
+        row["images"] = encode_thumbnails(source.uint8(flagged[cls]), thumb_size) if cls in flagged else []
         row["crops"] = []  # filled by the explorer when the class has core features and a model
         table.append(row)
     return table
@@ -93,7 +93,7 @@ def rank_curve_figure(before: dict[str, Any] | None, results: dict[str, TuningRe
     """plotly figure: validation accuracy vs spuriosity rank, before and after each strategy.
 
     Without any curve the figure says why it is empty (an annotation in the plot area)."""
-    import plotly.graph_objects as go
+    import plotly.graph_objects as go  # plotly (heavy) only when a figure is drawn
 
     fig = go.Figure()
     if before is None and not results:

@@ -121,9 +121,26 @@ def test_a_view_opened_with_an_expanded_section_asks_for_its_extras(widget_page,
     g = ClusterGallery(pictures[:30], np.array([7] * 20 + [2] * 10), n_thumbs=4, max_thumbs=12)
     g.expanded = [7]
     wp = widget_page(g)
-    assert wp.sent() == [{"kind": "need-more", "clusters": [7]}]
+    assert wp.sent() == [{"kind": "cache"}, {"kind": "need-more", "clusters": [7]}]
     wp.sync()
     assert wp.page.locator('.sw-cg-section[data-cluster="7"] img').count() == 12
+    assert wp.errors == []
+
+
+def test_new_clusters_draw_from_the_views_cache_and_the_pictures_python_adds(cluster_page):
+    g, wp = cluster_page  # cluster 7: images 0..19 (thumbnails 0-3), cluster 2: 20..29 (20-23)
+    wp.sync()  # the view's {"kind": "cache"} reaches Python
+    assert g._browser_cache
+    g.set_clusters(np.array([2, 2, 2, 2, 7, 7, 7, 7, 7]), indices=np.array([0, 1, 2, 29, 20, 21, 22, 23, 24]))
+    wp.deliver()  # {"kind": "thumbs"}: the PNG of image 29 only, then the state the comm sends
+    wp.push("sections", "thumb_indices")  # (not `thumbnails`: Python keeps it without re-sending)
+    _settle(wp)
+    titles = {
+        c: wp.page.locator(f'.sw-cg-section[data-cluster="{c}"] img').evaluate_all("imgs => imgs.map(i => i.title)")
+        for c in (2, 7)
+    }
+    assert titles == {2: ["index 0", "index 1", "index 2", "index 29"], 7: [f"index {i}" for i in range(20, 24)]}
+    assert sorted(map(int, wp.get("thumbnails"))) == [0, 1, 2, 3, 20, 21, 22, 23]  # the page's state is older
     assert wp.errors == []
 
 
@@ -226,7 +243,7 @@ def test_cluster_gallery_keeps_blob_urls_alive_through_expand_and_redraws(cluste
         wp.sync()
     g.expanded = [7, 2]
     thumbs = ("expanded", "thumbnails", "thumb_indices")
-    assert sorted(g.thumbnails) == ["2", "7"]
+    assert sorted(map(int, g.thumbnails)) == [0, 1, 2, 3, 20, 21, 22, 23]  # keyed by image index
     _push_in_quick_succession(wp, ("expanded",), thumbs)
     wp.deliver()  # the extras of 7 and 2, one custom message each
     g.expanded = []

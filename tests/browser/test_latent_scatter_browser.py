@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scatter_points import scatter_client_xy
+from scatter_points import drag_scatter, scatter_client_xy
 
 from spurwidgets.compute.projection import points_in_polygon
 from spurwidgets.widgets.latent_scatter import LatentScatter
@@ -28,14 +28,9 @@ def client(wp, x: float, y: float) -> tuple[float, float]:
 
 
 def drag_path(wp, path: list[tuple[float, float]], *, shift: bool = False) -> None:
-    mouse = wp.page.mouse
     if shift:
         wp.page.keyboard.down("Shift")
-    mouse.move(*client(wp, *path[0]))
-    mouse.down()
-    for point in path[1:]:
-        mouse.move(*client(wp, *point), steps=4)
-    mouse.up()
+    drag_scatter(wp.page, path)
     if shift:
         wp.page.keyboard.up("Shift")
 

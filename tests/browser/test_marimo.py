@@ -15,7 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from jupyter_pages import VALUES
+from scatter_points import drag_scatter
 
+from spurwidgets.compute.projection import points_in_polygon
 from spurwidgets.testing import serve_jupyter
 
 pytest.importorskip("marimo", reason="marimo is in the dev extra")
@@ -75,6 +77,7 @@ def _(curve, gallery, json, os, scatter):
         "selection": curve.widget.selection.tolist(),
         "marked": {str(k): v for k, v in gallery.widget.marked.items()},
         "scatter": scatter.widget.selection.tolist(),
+        "lasso": scatter.widget.lasso,
         "color_by": scatter.widget.color_by,
     }
     with open("state.json.tmp", "w") as _f:
@@ -82,6 +85,16 @@ def _(curve, gallery, json, os, scatter):
     os.replace("state.json.tmp", "state.json")
     return
 """
+
+
+# the app's scatter points (its second cell draws them the same way)
+CENTRES = np.array([[0.0, 0.0], [10.0, 0.0], [5.0, 8.0]])
+POINTS = CENTRES[np.repeat([0, 1, 2], 20)] + np.random.default_rng(1).normal(scale=0.5, size=(60, 2))
+
+
+def inside(polygon) -> list[int]:
+    """Indices of the app's scatter points inside `polygon` (data coordinates)."""
+    return points_in_polygon(POINTS.astype(np.float32), [list(map(float, v)) for v in polygon]).tolist()
 
 
 @pytest.fixture
@@ -149,12 +162,28 @@ def test_widgets_render_and_report_to_python_in_marimo(marimo_app, page, artifac
     assert _wait_state(state, lambda s: s["marked"] != {})["marked"] == {"7": "minority"}
 
     # LatentScatter: renders its 60 points; choosing a colouring in its dropdown reaches Python.
-    # (A lasso/box drag does not reach Python in marimo 0.25 yet: see docs/frontends.md.)
     plot = page.locator(".sw-latent-scatter").first
     plot.scroll_into_view_if_needed()
     assert page.get_by_text("0 of 60 selected").count() == 1
     page.locator(".sw-latent-scatter select").first.select_option("x")
     assert _wait_state(state, lambda s: s["color_by"] != "blob")["color_by"] == "x"
+
+    # a lasso around blob 1 at (10, 0) (inside the plot: the view spans about x -1.9..11.2,
+    # y -1.4..8.9): the exact points inside the drawn ring reach Python
+    ring = [(10 + 1.1 * np.cos(a), 1.1 * np.sin(a)) for a in np.linspace(0, 2 * np.pi, 13)]
+    drag_scatter(page, ring, plot)
+    data = _wait_state(state, lambda s: s["scatter"] != [])
+    assert len(data["lasso"]) >= 12  # the polygon drawn in the page
+    assert data["scatter"] == inside(data["lasso"]) == inside(ring) == list(range(20, 40))
+    assert plot.get_attribute("data-n-selected") == "20"
     page.screenshot(path=str(artifacts_dir / "marimo_app.png"), full_page=True)
+
+    # the box tool over blobs 0 and 1
+    plot.locator("button[data-tool=box]").click()
+    drag_scatter(page, [(-1.7, -1.2), (11.0, 2.5)], plot)
+    data = _wait_state(state, lambda s: len(s["lasso"]) == 4)
+    corners = [(-1.7, -1.2), (11.0, -1.2), (11.0, 2.5), (-1.7, 2.5)]
+    assert data["scatter"] == inside(data["lasso"]) == inside(corners) == list(range(40))
+    assert plot.get_attribute("data-n-selected") == "40"
     assert page.locator(".sw-error:visible").count() == 0
     assert errors == []

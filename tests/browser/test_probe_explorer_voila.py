@@ -17,7 +17,7 @@ from spurwidgets.widgets import ProbeExplorer
 model = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(3, 2))
 with torch.no_grad():
     model[2].weight.copy_(torch.tensor([[10.0, 0.0, -10.0], [-10.0, 0.0, 10.0]])); model[2].bias.zero_()
-probes = solid_color_probes(n=120, size=12, seed=0)
+probes = solid_color_probes(n=120, size=12, random_state=0)
 pc = ProbeClusters(2, 0, vae_params=dict(epochs=3, width=4), device="cpu").fit(model, probes)
 ProbeExplorer(probes=probes, clusters=pc, class_names=["red", "blue"])
 """

@@ -123,7 +123,7 @@ def test_negative_gap_row_is_highlighted_with_its_most_spurious_images(widget_pa
     correct = np.array([1, 1, 0, 0, 0, 0, 1, 1], dtype=bool)  # class 0: negative, class 1: positive
     source = ImageSource(np.zeros((8, 4, 4, 3), dtype=np.uint8))
     wp = widget_page(explorer.view, width=900)
-    explorer.view.gaps = gap_rows(source, {0: [1], 1: [1]}, spuriosity, correct, labels, ["a", "b"], k=2, thumb=8)
+    explorer.view.gaps = gap_rows(source, {0: [1], 1: [1]}, spuriosity, correct, labels, ["a", "b"], k=2, thumb_size=8)
     wp.push("gaps")
     negative = wp.el.locator(".sw-sx-gaps tr.sw-sx-negative")
     assert negative.count() == 1 and negative.get_attribute("data-cls") == "0"

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ..compute.validation import _describe, check_labels
+from .validation import _describe, check_labels
 
 
 @dataclass
