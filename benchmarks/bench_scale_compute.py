@@ -123,7 +123,7 @@ def bench_refit(sizes: list[tuple[int, int]], interactive: tuple[int, int, int],
     from sklearn.linear_model import LogisticRegression
     from threadpoolctl import threadpool_limits
 
-    from spurwidgets.compute.refit import refit_head
+    from spurwidgets.compute.refit import interactive_refit_options, refit_head
     from spurwidgets.metrics import worst_group_accuracy
 
     torch.set_num_threads(threads)
@@ -159,14 +159,21 @@ def bench_refit(sizes: list[tuple[int, int]], interactive: tuple[int, int, int],
         erm = refit_head(x, y, C=1.0, device="cpu", max_samples=cap, random_state=0)  # the "original" head
         full, t_full = _timed(refit_head, x, y, groups=g, C=1.0, device="cpu")
         wga_full = worst_group_accuracy(y_test, full.predict(x_test), g_test)
-        for label, kwargs in (("subsample", {}), ("subsample + warm start", {"init": erm})):
-            head, t = _timed(refit_head, x, y, groups=g, C=1.0, device="cpu", max_samples=cap, **kwargs)
+        variants = (
+            ("interactive default", interactive_refit_options(n)),
+            ("exact subsample", {"max_samples": cap}),
+            ("interactive + warm start", {**interactive_refit_options(n), "init": erm}),
+            ("2x cap, rank 128", {"max_samples": 2 * cap, "rank": 128}),
+        )
+        for label, kwargs in variants:
+            head, t = _timed(refit_head, x, y, groups=g, C=1.0, device="cpu", **kwargs)
             wga = worst_group_accuracy(y_test, head.predict(x_test), g_test)
+            shown = {k: v for k, v in kwargs.items() if k != "init"}
             row = {
                 "n": n,
                 "d": d,
-                "max_samples": cap,
                 "mode": label,
+                "options": shown,
                 "seconds": t,
                 "full_seconds": t_full,
                 "wga": wga,
@@ -175,7 +182,7 @@ def bench_refit(sizes: list[tuple[int, int]], interactive: tuple[int, int, int],
             }
             print(
                 f"interactive refit {n} x {d} groups, {threads} threads: full {t_full:.2f} s ({full.n_iter_} it, "
-                f"WGA {wga_full:.4f}); max_samples={cap} {label}: {t:.2f} s ({head.n_iter_} it, WGA {wga:.4f}, "
+                f"WGA {wga_full:.4f}); {label} {shown}: {t:.2f} s ({head.n_iter_} it, WGA {wga:.4f}, "
                 f"{100 * (wga - wga_full):+.2f} points)",
                 flush=True,
             )
@@ -245,7 +252,11 @@ def bench_latent_scatter(n: int, max_points: int = 1_000_000) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="CI sizes (about a minute)")
-    parser.add_argument("--only", default="spuriosity,refit,logit_curve,latent_scatter", help="comma-separated parts")
+    parser.add_argument(
+        "--only",
+        default="spuriosity,refit,logit_curve,latent_scatter",
+        help="comma-separated parts (also: interactive)",
+    )
     parser.add_argument("--features", default=None, help="keep/reuse the SpuriosityRanker features .npy here")
     args = parser.parse_args()
     parts = set(args.only.split(","))
@@ -253,11 +264,13 @@ def main() -> None:
     if "spuriosity" in parts:
         size = (20_000, 256) if args.quick else (1_000_000, 2048)
         results["spuriosity"] = bench_spuriosity(*size, features_path=args.features)
+    if "interactive" in parts:  # only the interactive refit (no 1M x 512 / 200k x 2048 sklearn comparison)
+        results["interactive"] = bench_refit([], (20_000, 256, 5_000) if args.quick else (200_000, 2048, 20_000))
     if "refit" in parts:
         if args.quick:
             results["refit"] = bench_refit([(20_000, 256)], (20_000, 256, 5_000))
         else:
-            results["refit"] = bench_refit([(1_000_000, 512), (200_000, 2048)], (200_000, 2048, 50_000))
+            results["refit"] = bench_refit([(1_000_000, 512), (200_000, 2048)], (200_000, 2048, 20_000))
     if "logit_curve" in parts:
         results["logit_curve"] = bench_logit_curve(10**5 if args.quick else 10**7)
     if "latent_scatter" in parts:

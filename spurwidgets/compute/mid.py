@@ -299,7 +299,12 @@ class MID(Estimator):
         return groups
 
     def refit(
-        self, clusters: Any = None, *, C: float | str | None = None, max_samples: int | None = None
+        self,
+        clusters: Any = None,
+        *,
+        C: float | str | None = None,
+        max_samples: int | None = None,
+        rank: int | None = None,
     ) -> LinearHead:
         """Refit the last layer on the fitted features with a cluster-balanced loss.
 
@@ -308,9 +313,11 @@ class MID(Estimator):
         chosen cluster's propagated members (`groups_`) and the rest of each class weigh the
         same in the loss (`refit_groups`). The head has one output per class of the model's
         logits, also when `labels` miss a class: such a class gets weight 0 and a bias of
-        `MISSING_CLASS_LOGIT`, so the head never predicts it. max_samples: `refit_head`'s cap
-        on the rows fitted (a group-balanced subsample; None: all), for large or memory-mapped
-        features.
+        `MISSING_CLASS_LOGIT`, so the head never predicts it.
+        max_samples, rank: passed to `refit_head` (None: an exact fit on every sample): fit a
+        group-balanced subsample of `max_samples` rows drawn with `random_state`, in the top
+        `rank` principal directions. MIDExplorer's Refit button uses
+        `refit.INTERACTIVE_MAX_SAMPLES` / `INTERACTIVE_RANK` when N is larger than the cap.
         """
         groups = self.refit_groups(clusters)
         head = refit_head(
@@ -321,6 +328,7 @@ class MID(Estimator):
             random_state=self.random_state,
             device=self.device,
             max_samples=max_samples,
+            rank=rank,
         )
         head = one_output_per_class(head, self.n_classes_)
         self.head_ = head

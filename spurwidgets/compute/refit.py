@@ -24,11 +24,13 @@ import numpy as np
 import torch
 
 from .linear_head import LinearHead
-from .logistic_solver import solve
+from .logistic_solver import one_blas_thread, solve
+from .low_rank import principal_directions
 from .predictions import predicted_classes
 from .subsample import subsample_rows
 from .validation import (
     check_features,
+    check_finite,
     check_labels,
     check_positive_int,
     check_random_state,
@@ -36,6 +38,24 @@ from .validation import (
     resolve_device,
     to_numpy,
 )
+
+#: The capped refit MIDExplorer runs on a Refit click when N is larger (`MID.refit(max_samples=,
+#: rank=)` with these values): a group-balanced subsample of 20,000 rows (every group gives an
+#: equal share, smaller groups whole, as DFR's balanced subset), fitted in the top 128 principal
+#: directions. Measured at 200k x 2048 with groups (benchmarks/bench_scale_compute.py,
+#: benchmarks/RESULTS.md): ~1-2 s on 2 loaded CPU cores instead of ~1 min for the full fit.
+INTERACTIVE_MAX_SAMPLES = 20_000
+#: See INTERACTIVE_MAX_SAMPLES.
+INTERACTIVE_RANK = 128
+
+
+def interactive_refit_options(n: int) -> dict[str, int]:
+    """`refit_head` / `MID.refit` keywords for a refit a person waits for: the capped,
+    projected fit when `n` exceeds INTERACTIVE_MAX_SAMPLES, else {} (an exact fit on all rows)."""
+    if n <= INTERACTIVE_MAX_SAMPLES:
+        return {}
+    return {"max_samples": INTERACTIVE_MAX_SAMPLES, "rank": INTERACTIVE_RANK}
+
 
 #: Grid searched by C="auto" (from strong to weak regularisation, each fit warm-starting the next).
 C_GRID = (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0)
@@ -58,15 +78,18 @@ def _threads_for(n_values: int, device: torch.device) -> Iterator[None]:
 
     Each L-BFGS step runs a few tiny matmuls and reductions; waking torch's second thread for
     them costs milliseconds on a busy machine (measured 5-10 ms per op on a loaded 2-core
-    CPU), which made a 300 x 8 fit take over a second. Large problems keep every thread.
+    CPU), which made a 300 x 8 fit take over a second; NumPy's BLAS (the CPU solver) likewise
+    (the projected 20k x 128 interactive fit: 75 ms per evaluation on 2 threads, ~3 on one).
+    Large problems keep every thread.
     """
     previous = torch.get_num_threads()
-    if device.type != "cpu" or n_values >= SINGLE_THREAD_BELOW or previous == 1:
+    if device.type != "cpu" or n_values >= SINGLE_THREAD_BELOW:
         yield
         return
     torch.set_num_threads(1)
     try:
-        yield
+        with one_blas_thread():  # the NumPy solver's BLAS too
+            yield
     finally:
         torch.set_num_threads(previous)
 
@@ -96,6 +119,24 @@ def _as_tensor(features: np.ndarray, device: torch.device) -> torch.Tensor:
         return torch.from_numpy(features).to(device)
 
 
+def _features_for(features: Any, max_samples: Any) -> tuple[np.ndarray, bool]:
+    """(features, scan_drawn_rows): `check_features`, except that for a capped fit (N >
+    max_samples) of float32 C-contiguous input the NaN/inf scan is left to the drawn rows,
+    the only ones the fit reads (scanning a 1.6 GB matrix took 0.3-0.6 s of a 2 s budget)."""
+    array = to_numpy(features, "features")
+    capped = (
+        max_samples is not None
+        and array.ndim == 2
+        and len(array) > check_positive_int(max_samples, "max_samples", minimum=2)
+        and array.dtype == np.float32
+        and array.flags.c_contiguous
+    )
+    if not capped:
+        return check_features(array), False
+    check_features(np.zeros((1, array.shape[1]), array.dtype))  # a width or dtype error, same message
+    return array, True
+
+
 def _check_C(C: Any) -> float | str:
     if isinstance(C, str):
         if C != "auto":
@@ -121,6 +162,7 @@ def refit_head(
     solver: str = "auto",
     max_samples: int | None = None,
     init: Any = None,
+    rank: int | None = None,
 ) -> LinearHead:
     """Fit an L2-regularised logistic-regression head on `features` (N, D).
 
@@ -134,7 +176,7 @@ def refit_head(
     random_state: seeds the validation split of C="auto" (the fit itself is deterministic).
     device: "auto" (CUDA when present), "cpu", "cuda" or a torch.device; float32 throughout.
     tol: stop when the largest gradient entry of the (1/N-scaled) objective is below tol
-        (scikit-learn's default, 1e-4).
+        (scikit-learn's rule and default, 1e-4; the CPU solver uses tol / 4 on small problems).
     solver: "auto" ("torch" on CUDA, "scipy" on CPU), "torch" (torch.optim.LBFGS, all on
         the device) or "scipy" (SciPy's L-BFGS-B driving the float32 torch loss/gradient).
     max_samples: cap on the rows used (None: all). When N is larger, the fit uses a random
@@ -142,12 +184,19 @@ def refit_head(
         as in DFR (every group contributes min(its size, an equal share), small groups whole);
         without, uniform. C keeps its meaning for the full N (the subsample's loss is scaled
         by N / max_samples), so the subsample estimates the same objective. Only the chosen
-        rows are copied, so a memory-mapped 10M x 512 matrix needs ~max_samples x D x 4 bytes.
-        50_000 fits 200k x 2048 in about a second on 2 CPU cores (benchmarks/RESULTS.md).
+        rows are copied, so a memory-mapped 10M x 512 matrix needs ~max_samples x D x 4 bytes,
+        and only they are scanned for NaN/inf.
+        See INTERACTIVE_MAX_SAMPLES for the interactive setting and its measured effect.
     init: a LinearHead with the same classes and width (e.g. the previous refit) to start
         L-BFGS from (warm start): same optimum, fewer iterations when it is close.
+    rank: None (fit all D features) or r < D: fit the head in the span of the top-r principal
+        directions of the (weighted, centred) rows fitted, estimated by a randomized SVD on at
+        most 4096 of them (`low_rank.principal_directions`), and map it back to D inputs. The
+        solver then reads an (n, r) projection instead of (n, D); the penalty keeps its meaning
+        (orthonormal directions). An approximation: whatever the head needs outside those
+        directions is lost (see INTERACTIVE_RANK).
     """
-    features = check_features(features)
+    features, scan_drawn_rows = _features_for(features, max_samples)
     raw_labels = check_labels(labels, "labels", n=len(features))
     C = _check_C(C)
     max_iter = check_positive_int(max_iter, "max_iter")
@@ -166,6 +215,8 @@ def refit_head(
     if max_samples is not None and n_total > check_positive_int(max_samples, "max_samples", minimum=2):
         rows = subsample_rows(group_ids, n_total, max_samples, random_state)
         features, encoded = features[rows], encoded[rows]
+        if scan_drawn_rows:
+            check_finite(features, "features")
         group_ids = None if group_ids is None else group_ids[rows]
         extra = None if extra is None else extra[rows]
         if len(np.unique(encoded)) < len(classes):
@@ -185,6 +236,13 @@ def refit_head(
         solver = "torch" if device.type == "cuda" else "scipy"
 
     start = None if init is None else _warm_start(init, classes, features.shape[1], device)
+    basis = centre = None
+    if rank is not None and check_positive_int(rank, "rank") < features.shape[1]:
+        centre, basis = principal_directions(features, weights, rank)
+        features = features @ basis  # (n, rank): the only copy the projected fit makes
+        features -= centre @ basis
+        if start is not None:  # the warm start's projection onto the directions
+            start = (start[0] @ torch.from_numpy(basis), start[1] + start[0] @ torch.from_numpy(centre))
     if C == "auto":
         C, start = _select_C(
             features,
@@ -202,7 +260,11 @@ def refit_head(
     weight, bias, n_iter = _fit_arrays(
         features, encoded, weights, C, device, start, max_iter, tol, solver, n_total=n_total
     )
-    return LinearHead(weight.cpu().numpy(), bias.cpu().numpy(), classes, n_iter=n_iter, C=float(C))
+    coef, intercept = weight.cpu().numpy(), bias.cpu().numpy()
+    if basis is not None:  # scores = w_r . (U^T (x - c)) + b_r = (w_r U^T) . x + b_r - (w_r U^T) . c
+        coef = coef @ basis.T
+        intercept = intercept - coef @ centre
+    return LinearHead(coef, intercept, classes, n_iter=n_iter, C=float(C))
 
 
 def _select_C(

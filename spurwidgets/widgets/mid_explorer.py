@@ -20,7 +20,7 @@ import numpy as np
 import traitlets
 
 from ..compute.mid import MID, margins
-from ..compute.refit import LinearHead
+from ..compute.refit import LinearHead, interactive_refit_options
 from ._base import SpurWidget, check_kwargs, css_source, esm_source
 from .cluster_gallery import ClusterGallery
 from .logit_curve import LogitCurve
@@ -203,7 +203,7 @@ class MIDExplorer(ipywidgets.VBox):
         panel.busy, panel.progress = True, 0.1
         panel.status = f"Refitting the last layer with cluster(s) {chosen or 'none'} upweighted…"
         try:
-            head = self.mid.refit(chosen)
+            head = self.mid.refit(chosen, **interactive_refit_options(len(self.mid.labels_)))
             panel.progress = 0.7
             panel.status = "Measuring accuracy before and after…"
             table = accuracy_table(self, head)
