@@ -27,22 +27,24 @@ def margins(logits: np.ndarray, class_index: int | None = None) -> np.ndarray:
 
 
 def cluster_per_class(features, labels, kept, n_clusters, random_state):
-    """k-means per class; ids numbered class by class (class 0: 0..k-1, then class 1, ...)."""
+    """k-means per class; ids numbered class by class (class 0: 0..k-1, then class 1, ...).
+    A class with fewer than `n_clusters` samples gets one cluster per sample."""
     clusters = np.empty(len(kept), dtype=np.int64)
     centers: list[np.ndarray] = []
     classes: list[int] = []
     for cls in np.unique(labels[kept]):
         members = np.flatnonzero(labels[kept] == cls)
-        km = KMeans(n_clusters=n_clusters, n_init=4, random_state=random_state)
+        k = min(n_clusters, len(members))
+        km = KMeans(n_clusters=k, n_init=4, random_state=random_state)
         assigned = km.fit_predict(features[kept[members]])
         # Order the class's clusters by size (largest first) so ids are stable and readable.
-        sizes = np.bincount(assigned, minlength=n_clusters)
+        sizes = np.bincount(assigned, minlength=k)
         rank = np.argsort(-sizes, kind="stable")
-        relabel = np.empty(n_clusters, dtype=np.int64)
-        relabel[rank] = np.arange(n_clusters)
+        relabel = np.empty(k, dtype=np.int64)
+        relabel[rank] = np.arange(k)
         clusters[members] = len(classes) + relabel[assigned]
         centers.extend(km.cluster_centers_[rank])
-        classes.extend([int(cls)] * n_clusters)
+        classes.extend([int(cls)] * k)
     return clusters, np.asarray(centers, dtype=np.float32), np.asarray(classes, dtype=np.int64)
 
 
@@ -126,3 +128,26 @@ def size_warnings(groups, labels, confident_counts, minority, classes) -> list[s
                 "gallery before refitting"
             )
     return messages
+
+
+def errors_join_flagged(features, labels, wrong, candidates, clusters, centers, classes, flagged) -> np.ndarray:
+    """Candidate clusters after every misclassified candidate of a class that has flagged
+    clusters moves to the nearest flagged one (distance to the k-means centres).
+
+    The error set is the core of the minority: k-means with several clusters per class can
+    leave some misclassified samples in a cluster the model mostly gets right, where the
+    refit would count them as majority. Classes without a flagged cluster keep their
+    clustering. Returns a new (len(candidates),) int64 array."""
+    moved = np.asarray(clusters, dtype=np.int64).copy()
+    flagged = np.asarray(flagged, dtype=np.int64)
+    candidate_labels, candidate_wrong = labels[candidates], wrong[candidates]
+    for cls in np.unique(classes[flagged]):
+        own = flagged[classes[flagged] == cls]
+        move = np.flatnonzero((candidate_labels == cls) & candidate_wrong & ~np.isin(moved, own))
+        if len(move) == 0:
+            continue
+        x = np.asarray(features[candidates[move]], dtype=np.float64)
+        c = np.asarray(centers[own], dtype=np.float64)
+        distances = (c * c).sum(1)[None, :] - 2.0 * (x @ c.T)
+        moved[move] = own[distances.argmin(1)]
+    return moved
