@@ -10,8 +10,10 @@ and overall accuracy are measured on "test", where the shortcut is independent o
 
 - ERM: the fine-tuned model's own predictions
 - MID: `MID().fit(val features, val logits, val labels).refit()` with DEFAULT parameters
-- MID marked: `mid.refit(best)`, per class the cluster truly holding the most minority
-  samples (what a person marking clusters in the MIDExplorer gallery can reach)
+  (defaults chosen on seeds 4 and 5 only; report the other seeds as evidence)
+- MID marked: `mid.refit(best)`, per class the clusters whose members are mostly true
+  minority (else the one with the largest minority share): what a person marking clusters
+  in the MIDExplorer gallery can reach
 - JTT: error-set baseline, `refit_head(groups=label x misclassified)` (no clustering)
 - oracle: `refit_head(val features, val labels, groups=true val groups)`
 - gap closed: (MID - ERM) / (oracle - ERM), on WGA
@@ -57,16 +59,12 @@ def evaluate(kind: str, seed: int) -> dict[str, float]:
     best = []
     for cls in np.unique(mid.cluster_classes_):
         ids = np.flatnonzero(mid.cluster_classes_ == cls)
-        shares = [minority[mid.candidates_[mid.candidate_clusters_ == c]].mean() for c in ids]
-        best.append(int(ids[int(np.argmax(shares))]))
+        shares = np.array([minority[mid.candidates_[mid.candidate_clusters_ == c]].mean() for c in ids])
+        best.extend(ids[shares > 0.5].tolist() or [int(ids[int(np.argmax(shares))])])
     wrong = logits.argmax(1) != y
     heads = {
         "MID": mid.refit(),
         "marked": mid.refit(best),
-        # Variant: the flagged clusters' members plus every misclassified sample, per class.
-        "MID+err": refit_head(
-            x, y, groups=2 * y + (np.isin(mid.groups_, mid.minority_clusters_) | wrong), device="cpu"
-        ),
         "JTT": refit_head(x, y, groups=2 * y + wrong, device="cpu"),
         "oracle": refit_head(x, y, groups=g, device="cpu"),
     }
@@ -79,7 +77,7 @@ def evaluate(kind: str, seed: int) -> dict[str, float]:
     return row
 
 
-COLUMNS = ["ERM", "MID", "marked", "MID+err", "JTT", "oracle"]
+COLUMNS = ["ERM", "MID", "marked", "JTT", "oracle"]
 
 
 def line(kind: str, seed: str, row: dict[str, float]) -> str:

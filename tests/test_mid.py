@@ -26,7 +26,8 @@ def shortcut(n=400, d=6, minority=0.1, seed=0):
 @pytest.fixture(scope="module")
 def fitted():
     x, logits, y, groups = shortcut()
-    return MID(quantile=0.2, random_state=0, device="cpu").fit(x, logits, y), (x, logits, y, groups)
+    # n_clusters=2: the hand-worked values below (the default is 8)
+    return MID(quantile=0.2, n_clusters=2, random_state=0, device="cpu").fit(x, logits, y), (x, logits, y, groups)
 
 
 def test_quantile_window_is_the_smallest_abs_margins(fitted):
@@ -106,7 +107,7 @@ def test_multiclass_fit_with_class_index():
     y = np.repeat([0, 1, 2], 40)
     x = (rng.normal(size=(120, 4)) + np.eye(3, 4)[y] * 2).astype(np.float32)
     logits = x[:, :3]
-    mid = MID(window=(-1.0, 1.0), class_index=2, random_state=0).fit(x, logits, y)
+    mid = MID(window=(-1.0, 1.0), class_index=2, n_clusters=2, random_state=0).fit(x, logits, y)
     np.testing.assert_array_equal(mid.window_, np.flatnonzero(np.abs(margins(logits, 2)) <= 1.0))
     assert mid.cluster_classes_.tolist() == [0, 0, 1, 1, 2, 2]
 
@@ -121,11 +122,6 @@ def test_reading_before_fit_is_a_clear_error():
     [
         ({"window": (50.0, 60.0)}, None, r"window \(50, 60\) selects no samples"),
         ({"window": (8.0, 60.0)}, None, "the window holds samples of class 1 only"),
-        (
-            {"quantile": 0.02, "n_clusters": 3, "add_errors": False},
-            None,
-            "sample\\(s\\) in the window but n_clusters=3",
-        ),
         ({}, "label", "labels holds class 2 but logits has 1 column"),
         ({}, "nan", "logits contains 1 NaN"),
         ({"quantile": 1.5}, None, r"quantile must be in \(0.0, 1.0\]; got 1.5"),
@@ -133,7 +129,7 @@ def test_reading_before_fit_is_a_clear_error():
 )
 def test_bad_input_is_refused_and_state_is_kept(fitted, params, change, match):
     x, logits, y, _ = shortcut()
-    mid = MID(quantile=0.2, random_state=0).fit(x, logits, y)
+    mid = MID(quantile=0.2, n_clusters=2, random_state=0).fit(x, logits, y)
     window_before = mid.window_.copy()
     if change == "label":
         y = y.copy()
@@ -258,3 +254,47 @@ def test_misclassified_samples_join_the_candidates_and_keep_their_cluster():
     np.testing.assert_array_equal(mid.groups_[mid.candidates_], mid.candidate_clusters_)
     plain = MID(quantile=0.2, random_state=0, add_errors=False).fit(x, logits, y)
     np.testing.assert_array_equal(plain.candidates_, plain.window_)
+
+
+def test_misclassified_candidates_join_the_nearest_flagged_cluster_of_their_class():
+    features = np.array([[0, 0], [1, 0], [5, 5], [6, 5], [0, 9], [10, 10]], dtype=np.float32)
+    labels = np.array([0, 0, 0, 0, 1, 1])
+    wrong = np.array([False, True, True, False, True, False])
+    candidates = np.array([0, 1, 2, 3, 4])  # sample 5 is no candidate
+    clusters = np.array([0, 0, 2, 2, 3])
+    centers = np.array([[0, 0], [9, 9], [5, 5], [0, 9]], dtype=np.float32)
+    classes = np.array([0, 0, 0, 1])
+    # one flagged cluster of class 0: both wrong class-0 candidates move there; class 1 has
+    # no flagged cluster, so its wrong candidate keeps its cluster; right ones never move
+    got = wc.errors_join_flagged(features, labels, wrong, candidates, clusters, centers, classes, [1])
+    np.testing.assert_array_equal(got, [0, 1, 1, 2, 3])
+    # two flagged clusters: the nearest one ([1, 0] is 41 from [5, 5], 145 from [9, 9]);
+    # a wrong sample already in a flagged cluster stays
+    got = wc.errors_join_flagged(features, labels, wrong, candidates, clusters, centers, classes, [1, 2])
+    np.testing.assert_array_equal(got, [0, 2, 2, 2, 3])
+    np.testing.assert_array_equal(clusters, [0, 0, 2, 2, 3])  # the input is not modified
+
+
+def test_default_mid_puts_every_error_of_a_flagged_class_in_a_flagged_cluster():
+    x, logits, y, groups = shortcut(n=600, minority=0.15, seed=3)
+    mid = MID(random_state=0, device="cpu").fit(x, logits, y)
+    assert mid.n_clusters == 8 and len(mid.cluster_classes_) == 16
+    wrong = ((logits[:, 0] > 0).astype(int) != y)[mid.candidates_]
+    flagged = np.isin(mid.candidate_clusters_, mid.minority_clusters_)
+    has_flag = np.isin(y[mid.candidates_], mid.cluster_classes_[mid.minority_clusters_])
+    assert has_flag.all()
+    assert (flagged | ~wrong).all()  # no misclassified candidate left in an unflagged cluster
+    np.testing.assert_array_equal(np.isin(np.arange(16), mid.minority_clusters_), mid.cluster_error_rates_ >= 0.5)
+    # refit groups: per class, one minority group = its flagged clusters, merged
+    refit_groups = mid.refit_groups()
+    assert sorted(np.unique(refit_groups).tolist()) == [0, 1, 2, 3]
+    np.testing.assert_array_equal(refit_groups >= 2, np.isin(mid.groups_, mid.minority_clusters_))
+
+
+def test_a_class_with_fewer_candidates_than_n_clusters_gets_one_cluster_per_candidate():
+    x, logits, y, _ = shortcut()
+    mid = MID(quantile=0.02, n_clusters=3, add_errors=False, random_state=0).fit(x, logits, y)
+    counts = np.bincount(y[mid.window_], minlength=2)
+    assert counts.tolist() == [2, 6]
+    assert mid.cluster_classes_.tolist() == [0, 0, 1, 1, 1]
+    assert sorted(mid.window_clusters_[y[mid.window_] == 0].tolist()) == [0, 1]

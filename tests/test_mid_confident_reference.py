@@ -54,7 +54,7 @@ def test_minority_scores_fall_back_to_the_whole_class_when_under_two_samples_are
 def strong_shortcut():
     # a 45 % "minority": the flagged clusters outnumber the right samples outside the window
     x, logits, y, _ = shortcut(n=200, minority=0.45, seed=1)
-    return MID(quantile=0.4, random_state=0, device="cpu").fit(x, logits, y), (x, logits, y)
+    return MID(quantile=0.4, n_clusters=2, random_state=0, device="cpu").fit(x, logits, y), (x, logits, y)
 
 
 def _confident_counts(mid, logits, y):

@@ -128,7 +128,8 @@ def test_a_drag_sends_the_window_and_counts_and_a_mark_only_the_mark():
     from comm_recorder import CommRecorder
 
     x, logits, y, groups, images = toy_shortcut()
-    explorer = MIDExplorer(x, images, y, groups=groups, logits=logits, device="cpu")
+    # 2 clusters per class: the 2 KB bound below is for 4 sections' metadata (the default 8 sends 16)
+    explorer = MIDExplorer(x, images, y, groups=groups, logits=logits, n_clusters=2, device="cpu")
     sent = CommRecorder(curve=explorer.curve, gallery=explorer.gallery, panel=explorer.panel)
     explorer.curve.set_state({"window": [-2.0, 2.5]})  # what the curve's comm delivers after a drag
     curve_keys = {k for r in sent.records if r["widget"] == "curve" for k in r["keys"]}

@@ -64,14 +64,15 @@ def fitted():
     return MID(quantile=0.5, n_clusters=2, random_state=0, device="cpu").fit(features, logits, labels)
 
 
-def test_each_chosen_cluster_is_its_own_group(fitted):
+def test_chosen_clusters_of_one_class_form_one_group(fitted):
     groups = fitted.refit_groups([0, 1, 2, 3])
+    assert fitted.cluster_classes_.tolist() == [0, 0, 1, 1]
     for c in range(4):
-        members = fitted.groups_ == c
-        assert members.any()
-        assert len(np.unique(groups[members])) == 1  # one group per cluster...
-    ids = [int(groups[fitted.groups_ == c][0]) for c in range(4)]
-    assert sorted(ids) == [2, 3, 4, 5]  # ...distinct, after the class groups 0 and 1
+        assert (fitted.groups_ == c).any()
+    # merged per class: class 0's clusters 0 and 1 -> group 2, class 1's clusters 2 and 3 -> group 3
+    np.testing.assert_array_equal(groups, np.where(fitted.groups_ < 2, 2, 3))
+    # one chosen cluster of class 1 only: it is the first minority group (id n_classes = 2)
+    np.testing.assert_array_equal(fitted.refit_groups([3]), np.where(fitted.groups_ == 3, 2, fitted.labels_))
 
 
 def test_unchosen_samples_keep_their_class_as_group(fitted):

@@ -36,8 +36,8 @@ def test_capped_clustering_is_deterministic_and_gives_every_sample_its_nearest_c
 
 def test_capped_clustering_finds_the_same_groups_as_the_full_kmeans_on_separated_data():
     x, logits, y, groups = shortcut(n=4000, seed=2)
-    full = MID(quantile=0.3, random_state=0, device="cpu", max_cluster_samples=None).fit(x, logits, y)
-    capped = MID(quantile=0.3, random_state=0, device="cpu", max_cluster_samples=64).fit(x, logits, y)
+    full = MID(quantile=0.3, n_clusters=2, random_state=0, device="cpu", max_cluster_samples=None).fit(x, logits, y)
+    capped = MID(quantile=0.3, n_clusters=2, random_state=0, device="cpu", max_cluster_samples=64).fit(x, logits, y)
     np.testing.assert_array_equal(capped.candidates_, full.candidates_)
     assert (np.bincount(full.labels_[full.candidates_]) > 64).all()  # the cap is really used
     # The same partition up to a few borderline samples (centres from 64 samples per class).

@@ -25,7 +25,8 @@ assert list(after.columns) == ["original", "MID refit", "low-spuriosity refit", 
 assert list(after.index) == test.group_names + ["overall"] and ((after >= 0) & (after <= 1)).all().all()
 worst = after.drop(index="overall").min()
 assert worst["original"] < 0.2, after  # the surprise: a group the model almost always gets wrong
-assert worst["MID refit"] >= 0.75 and after.loc["overall", "MID refit"] >= 0.80, after  # floor (goal 0.85)
+assert worst["MID refit"] >= 0.80 and after.loc["overall", "MID refit"] >= 0.85, after  # measured 0.817 / 0.885 (goal 0.85)
+assert worst["MID refit"] >= worst["oracle (true groups)"] - 0.05, after  # label-free, within 5 points of the oracle
 assert worst["low-spuriosity refit"] >= 0.70, after
 assert worst["oracle (true groups)"] >= 0.75, after
 assert curve.window == mid.window and len(curve.selection) == len(mid.window_)

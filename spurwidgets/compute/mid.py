@@ -17,12 +17,18 @@ data, the model memorises its own training images so they have no window):
 1. candidates = the window plus (`add_errors=True`, default) every misclassified sample, the
    JTT/AFR error set: a strong shortcut pushes minority samples to the wrong side with a
    large margin, out of any window around zero;
-2. k-means per class on the candidates' features (`n_clusters`, default 2; fitted on at
-   most `max_cluster_samples` of a class's candidates, the others join the nearest centre);
+2. k-means per class on the candidates' features (`n_clusters`, default 8, at most one
+   cluster per candidate; fitted on at most `max_cluster_samples` of a class's candidates,
+   the others join the nearest centre); many small clusters keep the error set apart from
+   the window samples the model gets right (with 2, one cluster often mixes them and goes
+   unflagged);
 3. a cluster is flagged when the model gets at least half of its members wrong
-   (`cluster_error_rates_`): there its evidence points to another class;
+   (`cluster_error_rates_`): there its evidence points to another class; then every
+   misclassified candidate of a class with flagged clusters moves to the nearest flagged
+   one (the error set is the core of the minority; `cluster_error_rates_` is after the move);
 4. candidates keep their cluster; every other sample (right and outside the window) joins
-   the nearest *unflagged* cluster of its class (`groups_`);
+   the nearest *unflagged* cluster of its class (`groups_`); `refit` merges the chosen
+   clusters of each class into one minority group (`refit_groups`);
 5. sanity rule: a flagged cluster whose members outnumber the class's confident majority
    (right, outside the window) is probably a majority group: `warnings_` says so.
 `cluster_scores_` keeps the distance of each cluster from its class's confident majority
@@ -60,6 +66,7 @@ from .window_clusters import (
     cluster_per_class,
     confident_majority,
     error_rates,
+    errors_join_flagged,
     flag_minority,
     margins,
     minority_scores,
@@ -76,7 +83,8 @@ class MID(Estimator):
     quantile : fraction of samples with the smallest |margin| that form the window
         (used when `window` is None); round(quantile * N) samples, at least one.
     window : optional (lo, hi): the window is every sample whose margin lies in [lo, hi].
-    n_clusters : k-means clusters per class in the window.
+    n_clusters : k-means clusters per class on the candidates (fewer if a class has fewer
+        candidates).
     random_state : seeds k-means (n_init fixed to 4) and the mislabel probe.
     class_index : which logit's margin to use for multi-logit models (module docstring).
     mislabel_filter : None, "confident" (confident-learning style out-of-fold linear probe,
@@ -103,7 +111,7 @@ class MID(Estimator):
         self,
         quantile: float = 0.15,
         window: tuple[float, float] | None = None,
-        n_clusters: int = 2,
+        n_clusters: int = 8,
         random_state: int = 0,
         *,
         class_index: int | None = None,
@@ -192,19 +200,13 @@ class MID(Estimator):
         if self.add_errors:
             errors = np.setdiff1d(np.flatnonzero(wrong), window[mislabeled])
             candidates = np.union1d(kept, errors).astype(np.int64)
-        for cls in np.unique(labels[candidates]):
-            count = int((labels[candidates] == cls).sum())
-            if 0 < count < n_clusters:
-                raise ValueError(
-                    f"class {cls} has {count} sample(s) in the window but n_clusters={n_clusters}; "
-                    "widen the window or lower n_clusters"
-                )
         cap = self.max_cluster_samples
         cap = None if cap is None else check_positive_int(cap, "max_cluster_samples")
         clusters, centers, classes = cluster_per_class(features, labels, candidates, n_clusters, self.random_state, cap)
         scores = minority_scores(features, labels, margin, window, predicted, centers, classes)
+        minority = flag_minority(error_rates(wrong, candidates, clusters, len(classes)))
+        clusters = errors_join_flagged(features, labels, wrong, candidates, clusters, centers, classes, minority)
         rates = error_rates(wrong, candidates, clusters, len(classes))
-        minority = flag_minority(rates)
         confident = confident_majority(labels, window, predicted)
         confident_counts = {int(c): int((confident & (labels == c)).sum()) for c in np.unique(classes)}
         # Everything validated and computed: only now replace the fitted state.
@@ -286,16 +288,22 @@ class MID(Estimator):
 
     # ------------------------------------------------------------------ refit
     def refit_groups(self, clusters: Any = None) -> np.ndarray:
-        """Groups used by `refit`: per class, one group per chosen cluster (its propagated
-        members) and one group for the rest of the class. Returns (N,) int64 group ids.
+        """Groups used by `refit`: per class, one minority group (the propagated members of
+        the class's chosen clusters, merged) and one group for the rest of the class (its
+        class id). Minority groups get ids n_classes, n_classes + 1, ... in class order.
+        Returns (N,) int64 group ids.
 
         clusters: None (`minority_clusters_`), cluster ids (list, array, set, int), or the
         `{cluster: tag}` dict of `ClusterGallery.marked` (its "minority" clusters are used)."""
-        self.propagate()
+        members = self.propagate()
         chosen = self.minority_clusters_ if clusters is None else cluster_ids(clusters, len(self.cluster_classes_))
+        chosen = np.unique(chosen)
         groups = self.labels_.copy()  # "rest of class k" = group k
-        for offset, c in enumerate(np.unique(chosen)):
-            groups[self.groups_ == c] = self.n_classes_ + offset
+        chosen_classes = self.cluster_classes_[chosen]
+        for offset, cls in enumerate(np.unique(chosen_classes)):
+            # Merged per class: k-means may split one minority group into several clusters,
+            # and separate groups would give a split group several shares of the loss.
+            groups[np.isin(members, chosen[chosen_classes == cls])] = self.n_classes_ + offset
         return groups
 
     def refit(
@@ -310,8 +318,8 @@ class MID(Estimator):
 
         clusters: cluster ids to treat as minority groups (None: `minority_clusters_`; []:
         class-balanced only; a `ClusterGallery.marked` dict: its "minority" clusters). Each
-        chosen cluster's propagated members (`groups_`) and the rest of each class weigh the
-        same in the loss (`refit_groups`). The head has one output per class of the model's
+        class's chosen clusters (their propagated members `groups_`, merged) and the rest of
+        each class weigh the same in the loss (`refit_groups`). The head has one output per class of the model's
         logits, also when `labels` miss a class: such a class gets weight 0 and a bias of
         `MISSING_CLASS_LOGIT`, so the head never predicts it.
         max_samples, rank: passed to `refit_head` (None: an exact fit on every sample): fit a

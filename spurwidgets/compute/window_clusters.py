@@ -43,33 +43,35 @@ def cluster_per_class(features, labels, kept, n_clusters, random_state, max_samp
     subsample of that size (Lloyd's k-means, k-means++ init, `n_init` 4, in NumPy: per
     iteration two small matrix products instead of scikit-learn's per-chunk loop, which
     costs ~10 ms per iteration on a loaded 2-core machine); all of its samples then join
-    their nearest centre, so a drag costs the same at 200k samples as at 20k."""
+    their nearest centre, so a drag costs the same at 200k samples as at 20k. A class with
+    fewer than `n_clusters` samples gets one cluster per sample."""
     clusters = np.empty(len(kept), dtype=np.int64)
     centers: list[np.ndarray] = []
     classes: list[int] = []
     for cls in np.unique(labels[kept]):
         members = np.flatnonzero(labels[kept] == cls)
         rows = kept[members]
+        k = min(n_clusters, len(members))
         if max_samples is not None and len(rows) > max_samples:
             rng = check_random_state(random_state)
             sample = np.sort(rng.choice(len(rows), max_samples, replace=False))
             # Thin products (k columns): one BLAS thread is faster than several, which wait
             # for each other (10x slower here when other processes load the cores).
             with threadpool_limits(1, user_api="blas"):
-                center = lloyd_kmeans(np.asarray(features[rows[sample]], dtype=np.float32), n_clusters, rng)
+                center = lloyd_kmeans(np.asarray(features[rows[sample]], dtype=np.float32), k, rng)
                 assigned = nearest_center(features, rows, center, dtype=np.float32)  # no float64 row copy
         else:
-            km = KMeans(n_clusters=n_clusters, n_init=4, random_state=random_state)
+            km = KMeans(n_clusters=k, n_init=4, random_state=random_state)
             assigned = km.fit_predict(features[rows])
             center = km.cluster_centers_
         # Order the class's clusters by size (largest first) so ids are stable and readable.
-        sizes = np.bincount(assigned, minlength=n_clusters)
+        sizes = np.bincount(assigned, minlength=k)
         rank = np.argsort(-sizes, kind="stable")
-        relabel = np.empty(n_clusters, dtype=np.int64)
-        relabel[rank] = np.arange(n_clusters)
+        relabel = np.empty(k, dtype=np.int64)
+        relabel[rank] = np.arange(k)
         clusters[members] = len(classes) + relabel[assigned]
         centers.extend(center[rank])
-        classes.extend([int(cls)] * n_clusters)
+        classes.extend([int(cls)] * k)
     return clusters, np.asarray(centers, dtype=np.float32), np.asarray(classes, dtype=np.int64)
 
 
@@ -193,3 +195,26 @@ def size_warnings(groups, labels, confident_counts, minority, classes) -> list[s
                 "gallery before refitting"
             )
     return messages
+
+
+def errors_join_flagged(features, labels, wrong, candidates, clusters, centers, classes, flagged) -> np.ndarray:
+    """Candidate clusters after every misclassified candidate of a class that has flagged
+    clusters moves to the nearest flagged one (distance to the k-means centres).
+
+    The error set is the core of the minority: k-means with several clusters per class can
+    leave some misclassified samples in a cluster the model mostly gets right, where the
+    refit would count them as majority. Classes without a flagged cluster keep their
+    clustering. Returns a new (len(candidates),) int64 array."""
+    moved = np.asarray(clusters, dtype=np.int64).copy()
+    flagged = np.asarray(flagged, dtype=np.int64)
+    candidate_labels, candidate_wrong = labels[candidates], wrong[candidates]
+    for cls in np.unique(classes[flagged]):
+        own = flagged[classes[flagged] == cls]
+        move = np.flatnonzero((candidate_labels == cls) & candidate_wrong & ~np.isin(moved, own))
+        if len(move) == 0:
+            continue
+        x = np.asarray(features[candidates[move]], dtype=np.float64)
+        c = np.asarray(centers[own], dtype=np.float64)
+        distances = (c * c).sum(1)[None, :] - 2.0 * (x @ c.T)
+        moved[move] = own[distances.argmin(1)]
+    return moved

@@ -50,7 +50,7 @@ class MIDExplorer(ipywidgets.VBox):
     """Drag an intercept window, mark minority clusters, refit the last layer, compare.
 
     `MIDExplorer(model_or_features, images, labels, groups=None, *, logits=None,
-    eval_set=None, quantile=0.15, n_clusters=2, random_state=0, class_index=None, C=1.0,
+    eval_set=None, quantile=0.15, n_clusters=8, random_state=0, class_index=None, C=1.0,
     class_names=None, group_names=None, device="auto")`
 
     model_or_features: a torch model (features/logits are extracted from `images`), a
@@ -74,7 +74,7 @@ class MIDExplorer(ipywidgets.VBox):
         logits: Any = None,
         eval_set: Any = None,
         quantile: float = 0.15,
-        n_clusters: int = 2,
+        n_clusters: int = 8,
         random_state: int = 0,
         class_index: int | None = None,
         C: float | str = 1.0,

@@ -20,7 +20,7 @@ sys.path.insert(0, {str(TESTS)!r})
 from mid_toy_data import toy_shortcut
 from spurwidgets.widgets import MIDExplorer
 x, logits, y, groups, images = toy_shortcut()
-explorer = MIDExplorer(x, images, y, groups=groups, logits=logits, device="cpu")
+explorer = MIDExplorer(x, images, y, groups=groups, logits=logits, n_clusters=2, device="cpu")  # 4 sections below
 explorer
 """
 

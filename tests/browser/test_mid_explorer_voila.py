@@ -27,7 +27,7 @@ from mid_toy_data import toy_shortcut
 from comm_recorder import CommRecorder
 from spurwidgets.widgets import MIDExplorer
 x, logits, y, groups, images = toy_shortcut()
-explorer = MIDExplorer(x, images, y, groups=groups, logits=logits, device="cpu")
+explorer = MIDExplorer(x, images, y, groups=groups, logits=logits, n_clusters=2, device="cpu")  # 4 sections below
 recorder = CommRecorder({str(record_path)!r}, curve=explorer.curve, gallery=explorer.gallery, panel=explorer.panel)
 explorer
 """
