@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+import spurwidgets as sw
 from spurwidgets.testing import chromium_available, chromium_launch_options, chromium_path
 
 # scripts/mutation.sh runs the tests once per mutant: fewer hypothesis examples keep that affordable
@@ -84,3 +85,14 @@ def tiny_clip(tmp_path_factory):
         torch.manual_seed(0)
         model = CLIPModel(CLIPConfig(text_config=text_config, vision_config=vision_config, projection_dim=8))
     return model, CLIPProcessor(image_processor=images, tokenizer=tokenizer)
+
+
+@pytest.fixture(scope="module")
+def feature_card_data():
+    """FeatureCard / SpuriosityExplorer test data: 60 coloured digits, a small random CNN, its
+    features and a fitted SpuriosityRanker (data, model, fs, ranker)."""
+    data = sw.datasets.colored_digits("val", size=16)[::6]  # 60 images
+    model = sw.models.SmallCNN(n_classes=2, width=8, random_state=0)
+    fs = sw.extract(model, data, device="cpu")
+    ranker = sw.SpuriosityRanker(n_features=2).fit(fs.features, data.labels, model.fc)
+    return data, model, fs, ranker

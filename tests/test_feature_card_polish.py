@@ -5,24 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import spurwidgets as sw
 from spurwidgets.compute.activation_maps import feature_attack, overlay
 from spurwidgets.compute.images import ImageSource
 from spurwidgets.widgets import FeatureCard
 from spurwidgets.widgets.feature_card import heat_scale
 
 
-@pytest.fixture(scope="module")
-def setup():
-    data = sw.datasets.colored_digits("val", size=16)[::6]  # 60 images
-    model = sw.models.SmallCNN(n_classes=2, width=8, random_state=0)
-    fs = sw.extract(model, data, device="cpu")
-    ranker = sw.SpuriosityRanker(n_features=2).fit(fs.features, data.labels, model.fc)
-    return data, model, fs, ranker
-
-
-def test_title_names_the_class_from_the_imageset_or_class_names(setup):
-    data, _, fs, ranker = setup
+def test_title_names_the_class_from_the_imageset_or_class_names(feature_card_data):
+    data, _, fs, ranker = feature_card_data
     feature = int(ranker.top_features_[1][0])
     card = FeatureCard(ranker, 1, feature, data, features=fs.features)
     assert card.card["title"] == f"class {data.class_names[1]} · feature {feature} (#1 for this class)"
@@ -32,8 +22,8 @@ def test_title_names_the_class_from_the_imageset_or_class_names(setup):
     assert plain.card["title"].startswith("class 1 · feature ")
 
 
-def test_heatmaps_come_with_the_overlay_colour_scale(setup):
-    data, model, fs, ranker = setup
+def test_heatmaps_come_with_the_overlay_colour_scale(feature_card_data):
+    data, model, fs, ranker = feature_card_data
     card = FeatureCard(ranker, 0, 0, data, features=fs.features, model=model, attack=False, device="cpu")
     scale = card.card["heat_scale"]
     assert scale["colors"][0] == "#000000" and scale["colors"][-1] == "#ffffff" and len(scale["colors"]) == 9
@@ -46,8 +36,8 @@ def test_heatmaps_come_with_the_overlay_colour_scale(setup):
     assert heat_scale(3)["colors"] == ["#000000", "#804000", "#ffffff"]  # red-yellow, fading to the picture
 
 
-def test_attack_view_shows_the_activation_before_and_after(setup):
-    data, model, fs, ranker = setup
+def test_attack_view_shows_the_activation_before_and_after(feature_card_data):
+    data, model, fs, ranker = feature_card_data
     feature = int(ranker.top_features_[0][0])
     card = FeatureCard(ranker, 0, feature, data, features=fs.features, model=model, k=3, device="cpu")
     top = np.asarray(card.card["top_indices"])

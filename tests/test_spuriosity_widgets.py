@@ -7,24 +7,14 @@ import json
 import numpy as np
 import pytest
 
-import spurwidgets as sw
 from spurwidgets.compute.annotations import AnnotationStore
 from spurwidgets.compute.images import ImageSource
 from spurwidgets.widgets import FeatureCard, SpuriosityExplorer
 from spurwidgets.widgets.spuriosity_payloads import gap_rows, strip_payload
 
 
-@pytest.fixture(scope="module")
-def setup():
-    data = sw.datasets.colored_digits("val", size=16)[::6]  # 60 images
-    model = sw.models.SmallCNN(n_classes=2, width=8, random_state=0)
-    fs = sw.extract(model, data, device="cpu")
-    ranker = sw.SpuriosityRanker(n_features=2).fit(fs.features, data.labels, model.fc)
-    return data, model, fs, ranker
-
-
-def test_feature_card_shows_k_extremes_and_the_importance(setup):
-    data, model, fs, ranker = setup
+def test_feature_card_shows_k_extremes_and_the_importance(feature_card_data):
+    data, model, fs, ranker = feature_card_data
     feature = int(ranker.top_features_[0][0])
     card = FeatureCard(ranker, 0, feature, data, features=fs.features, model=model, k=3, device="cpu")
     top, bottom = ranker.extreme_images(fs.features, data.labels, 0, feature, k=3)
@@ -34,14 +24,14 @@ def test_feature_card_shows_k_extremes_and_the_importance(setup):
     assert card.card["title"] == f"class {data.class_names[0]} · feature {feature} (#1 for this class)"
 
 
-def test_feature_card_without_model_has_no_heatmaps(setup):
-    data, _, fs, ranker = setup
+def test_feature_card_without_model_has_no_heatmaps(feature_card_data):
+    data, _, fs, ranker = feature_card_data
     card = FeatureCard(ranker, 1, 0, data, features=fs.features)
     assert card.card["top_heat"] == [] and card.card["top_attack"] == [] and len(card.card["top"]) == 5
 
 
-def test_feature_card_annotation_is_saved_and_a_bad_one_is_shown_and_reverted(setup, tmp_path):
-    data, _, fs, ranker = setup
+def test_feature_card_annotation_is_saved_and_a_bad_one_is_shown_and_reverted(feature_card_data, tmp_path):
+    data, _, fs, ranker = feature_card_data
     path = tmp_path / "notes.json"
     card = FeatureCard(ranker, 1, 3, data, features=fs.features, annotations_path=path)
     card.annotation = "core"
@@ -52,8 +42,8 @@ def test_feature_card_annotation_is_saved_and_a_bad_one_is_shown_and_reverted(se
     assert FeatureCard(ranker, 1, 3, data, features=fs.features, annotations_path=path).annotation == "core"
 
 
-def test_feature_card_refuses_bad_arguments(setup):
-    data, _, fs, ranker = setup
+def test_feature_card_refuses_bad_arguments(feature_card_data):
+    data, _, fs, ranker = feature_card_data
     with pytest.raises(ValueError, match="feature 8 does not exist"):
         FeatureCard(ranker, 0, 8, data, features=fs.features)
     with pytest.raises(ValueError, match="pass features="):
@@ -83,8 +73,8 @@ def test_gap_rows_leave_unannotated_classes_empty_and_flag_negative_gaps():
     assert rows[1]["gap"] is None and rows[1]["note"] == "no spurious feature annotated"
 
 
-def test_explorer_refuses_tuning_without_spurious_features_and_keeps_state(setup, tmp_path):
-    data, model, fs, _ = setup
+def test_explorer_refuses_tuning_without_spurious_features_and_keeps_state(feature_card_data, tmp_path):
+    data, model, fs, _ = feature_card_data
     ex = SpuriosityExplorer(
         model, data, data, train_features=fs.features, val_features=fs.features, n_features=2, k=5,
         n_per_class=10, card_k=2, annotations_path=tmp_path / "a.json", device="cpu",
@@ -111,8 +101,8 @@ def test_explorer_refuses_tuning_without_spurious_features_and_keeps_state(setup
     assert [r["strategy"] for r in ex.view.results] == list(results)
 
 
-def test_explorer_reloads_annotations_and_crops_flagged_images_to_core_features(setup, tmp_path):
-    data, model, fs, ranker = setup
+def test_explorer_reloads_annotations_and_crops_flagged_images_to_core_features(feature_card_data, tmp_path):
+    data, model, fs, ranker = feature_card_data
     path = tmp_path / "a.json"
     store = AnnotationStore.for_ranker(ranker, path)
     # Class 0: rank by a feature, and call another core, so that flagged images get core crops.
@@ -126,10 +116,10 @@ def test_explorer_reloads_annotations_and_crops_flagged_images_to_core_features(
     assert len(ex.view.gaps[0]["crops"]) == 2
 
 
-def test_accuracy_curve_set_before_display_is_in_the_figure_state(setup, tmp_path):
+def test_accuracy_curve_set_before_display_is_in_the_figure_state(feature_card_data, tmp_path):
     # The FigureWidget sits in a VBox, so plotly's own display hook never copies traces into
     # the synced state; a curve drawn before the first display must still be in that state.
-    data, model, fs, _ = setup
+    data, model, fs, _ = feature_card_data
     ex = SpuriosityExplorer(
         model, data, data, train_features=fs.features, val_features=fs.features, n_features=2, k=5,
         card_k=2, annotations_path=tmp_path / "a.json", device="cpu",
@@ -140,8 +130,8 @@ def test_accuracy_curve_set_before_display_is_in_the_figure_state(setup, tmp_pat
     assert state[0]["name"] == "before" and tuple(state[0]["y"]["shape"]) == (10,)  # 10 rank bins
 
 
-def test_empty_accuracy_chart_says_why_and_the_note_goes_with_the_first_curve(setup, tmp_path):
-    data, model, fs, _ = setup
+def test_empty_accuracy_chart_says_why_and_the_note_goes_with_the_first_curve(feature_card_data, tmp_path):
+    data, model, fs, _ = feature_card_data
     ex = SpuriosityExplorer(
         model, data, data, train_features=fs.features, val_features=fs.features, n_features=2, k=5,
         card_k=2, annotations_path=tmp_path / "a.json", device="cpu",
@@ -158,8 +148,8 @@ def test_empty_accuracy_chart_says_why_and_the_note_goes_with_the_first_curve(se
     )
 
 
-def test_a_tune_with_nothing_to_do_says_why(setup, tmp_path):
-    data, model, fs, _ = setup
+def test_a_tune_with_nothing_to_do_says_why(feature_card_data, tmp_path):
+    data, model, fs, _ = feature_card_data
     ex = SpuriosityExplorer(
         model, data, data, train_features=fs.features, val_features=fs.features, n_features=2, k=5,
         n_per_class=10, card_k=2, gap_threshold=1.0, annotations_path=tmp_path / "a.json", device="cpu",

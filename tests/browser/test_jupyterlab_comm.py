@@ -14,23 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from jupyter_pages import drag_curve_band, read_selection
+from jupyter_pages import CURVE_CELLS, START_WINDOW, VALUES, drag_curve_band, read_selection
 
 from spurwidgets.testing import serve_jupyter, write_notebook
 
 REPO = Path(__file__).resolve().parents[2]
-VALUES = np.arange(40, dtype=np.float32) - 20
-
-CELLS = [
-    "import json, os\nimport numpy as np\nfrom spurwidgets.widgets import LogitCurve",
-    "values = np.arange(40, dtype=np.float32) - 20\n"
-    "curve = LogitCurve(values, labels=(np.arange(40) % 3 == 0).astype(int), window=(-2.5, 2.5))\n\n"
-    "def dump(_change=None):\n"
-    "    with open('selection.json.tmp', 'w') as f:\n"
-    "        json.dump({'window': list(curve.window), 'selection': curve.selection.tolist()}, f)\n"
-    "    os.replace('selection.json.tmp', 'selection.json')\n\n"
-    "curve.observe(dump, 'selection')\ncurve",
-]
 
 
 @pytest.fixture
@@ -38,7 +26,7 @@ def lab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """JupyterLab on 127.0.0.1 with private dirs, serving a fresh notebook; stopped afterwards."""
     work = tmp_path / "work"
     work.mkdir()
-    write_notebook(work / "curve.ipynb", *CELLS)
+    write_notebook(work / "curve.ipynb", *CURVE_CELLS)
     args = ["jupyter", "lab", "--no-browser", "--ip=127.0.0.1", "--allow-root",
             "--ServerApp.token=", "--ServerApp.password=", f"--ServerApp.root_dir={work}"]  # fmt: skip
     with serve_jupyter(args, work, state_dir=tmp_path, env={"PYTHONPATH": str(REPO)}) as url:
@@ -57,7 +45,7 @@ def test_window_drag_updates_selection_in_kernel(lab, page, artifacts_dir):
     page.locator("canvas.sw-lc-canvas").wait_for(timeout=60_000)
     drag_curve_band(page, by=10.0)  # move the band up by 10 logits
 
-    data = read_selection(work / "selection.json", window_changed_from=[-2.5, 2.5], timeout=20)
+    data = read_selection(work / "selection.json", window_changed_from=START_WINDOW, timeout=20)
     lo, hi = data["window"]
     assert hi - lo == pytest.approx(5.0) and lo == pytest.approx(7.5, abs=1.0)
     assert data["selection"] == np.flatnonzero((VALUES >= lo) & (VALUES <= hi)).tolist() == [28, 29, 30, 31, 32]

@@ -7,22 +7,12 @@ import json
 import numpy as np
 import pytest
 
-import spurwidgets as sw
 from spurwidgets.widgets.feature_card import FeatureCard
 
 
-@pytest.fixture(scope="module")
-def setup():
-    data = sw.datasets.colored_digits("val", size=16)[::6]  # 60 images, both classes
-    model = sw.models.SmallCNN(n_classes=2, width=8, random_state=0)
-    fs = sw.extract(model, data, device="cpu")
-    ranker = sw.SpuriosityRanker(n_features=2).fit(fs.features, data.labels, model.fc)
-    return data, model, fs, ranker
-
-
 @pytest.mark.browser
-def test_feature_card_toggle_writes_the_annotations_file(widget_page, setup, tmp_path):
-    data, model, fs, ranker = setup
+def test_feature_card_toggle_writes_the_annotations_file(widget_page, feature_card_data, tmp_path):
+    data, model, fs, ranker = feature_card_data
     path = tmp_path / "notes.json"
     feature = int(ranker.top_features_[1][0])
     card = FeatureCard(ranker, 1, feature, data, features=fs.features, model=model, annotations_path=path, device="cpu")
@@ -40,8 +30,8 @@ def test_feature_card_toggle_writes_the_annotations_file(widget_page, setup, tmp
 
 
 @pytest.mark.browser
-def test_feature_card_views_switch_to_heatmaps_and_attacks(widget_page, setup):
-    data, model, fs, ranker = setup
+def test_feature_card_views_switch_to_heatmaps_and_attacks(widget_page, feature_card_data):
+    data, model, fs, ranker = feature_card_data
     card = FeatureCard(
         ranker, 0, int(ranker.top_features_[0][0]), data, features=fs.features, model=model, device="cpu"
     )
@@ -57,10 +47,10 @@ def test_feature_card_views_switch_to_heatmaps_and_attacks(widget_page, setup):
 
 
 @pytest.fixture()
-def explorer(setup, tmp_path):
+def explorer(feature_card_data, tmp_path):
     from spurwidgets.widgets.spuriosity_explorer import SpuriosityExplorer
 
-    data, model, fs, ranker = setup
+    data, model, fs, ranker = feature_card_data
     return SpuriosityExplorer(
         model, data, data, train_features=fs.features, val_features=fs.features, n_features=2, k=5,
         n_per_class=10, card_k=3, strip_size=8, annotations_path=tmp_path / "notes.json", device="cpu",
