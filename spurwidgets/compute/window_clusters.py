@@ -213,8 +213,5 @@ def errors_join_flagged(features, labels, wrong, candidates, clusters, centers, 
         move = np.flatnonzero((candidate_labels == cls) & candidate_wrong & ~np.isin(moved, own))
         if len(move) == 0:
             continue
-        x = np.asarray(features[candidates[move]], dtype=np.float64)
-        c = np.asarray(centers[own], dtype=np.float64)
-        distances = (c * c).sum(1)[None, :] - 2.0 * (x @ c.T)
-        moved[move] = own[distances.argmin(1)]
+        moved[move] = own[nearest_center(features, candidates[move], centers[own])]  # in row chunks
     return moved
