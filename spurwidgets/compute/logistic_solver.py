@@ -21,20 +21,11 @@ import numpy as np
 import torch
 from scipy.linalg import cholesky, solve_triangular
 from scipy.optimize import minimize
-from threadpoolctl import ThreadpoolController
 
+from .logistic_pass import LogisticPass, blas_threads, one_blas_thread
 from .validation import CHUNK_BYTES
 
-_CONTROLLER: list[ThreadpoolController] = []
-
-
-def one_blas_thread() -> Any:
-    """A context limiting NumPy's BLAS to one thread: for small LAPACK calls and small fits,
-    whose many short BLAS calls only wait for a second thread on a busy 2-core machine.
-    (The controller is built once: finding the loaded libraries costs ~30 ms.)"""
-    if not _CONTROLLER:
-        _CONTROLLER.append(ThreadpoolController())
-    return _CONTROLLER[0].limit(limits=1, user_api="blas")
+__all__ = ["one_blas_thread", "solve"]
 
 
 def weighted_column_moments(x: torch.Tensor, w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -232,16 +223,16 @@ def _solve_numpy(x, y, w, n_out, ridge, init, max_iter, tol):
     """The CPU path: L-BFGS on whitened weights V = W L, loss and gradient in NumPy (its BLAS
     is what scikit-learn uses; torch's thread pool wakes slowly on a busy 2-core machine).
 
-    Each evaluation streams X twice (X W^T, then r^T X) with no (N, D) temporary: centring and
-    whitening act on the (K, D) weights only. Stops at the first point where every entry of the
+    Each evaluation streams X once (`logistic_pass.LogisticPass`: X W^T and r^T X per block of
+    rows, the blocks split across the BLAS threads allowed) with no (N, D) temporary: centring
+    and whitening act on the (K, D) weights only. Stops at the first point where every entry of the
     gradient with respect to (W, b) is <= tol: scikit-learn's rule (its L-BFGS-B gtol on the
     same 1/N-scaled objective); tol / 4 below STRICT_BELOW feature entries.
     """
     dim = x.shape[1]
     k = n_out
     mean, chol = whitening(x, w, 0.25 if n_out == 1 else 1.0 / n_out, ridge)
-    onehot = np.eye(max(n_out, 2), dtype=np.float32)[y] if n_out > 1 else None
-    target = y.astype(np.float32)
+    evaluate = LogisticPass(x, y, w, n_out, threads=blas_threads())
     iterations = [0]
     stop_at = tol if x.size >= STRICT_BELOW else tol / 4
 
@@ -254,22 +245,8 @@ def _solve_numpy(x, y, w, n_out, ridge, init, max_iter, tol):
         weight64, bias = weights_of(theta)
         weight = weight64.astype(np.float32)
         offset = (bias - weight64 @ mean).astype(np.float32)
-        if n_out == 1:  # gemv: streams X once per product
-            s = x @ weight[0] + offset[0]
-            losses = np.maximum(s, 0) - s * target + np.log1p(np.exp(-np.minimum(np.abs(s), 30.0)))
-            r = ((1.0 / (1.0 + np.exp(-np.clip(s, -30.0, 30.0)))) - target) * w
-            grad_x = (r @ x)[None]
-            row_sum = np.array([r.sum(dtype=np.float64)])
-        else:
-            scores = x @ weight.T + offset
-            top = scores.max(1, keepdims=True)
-            shifted = np.exp(np.maximum(scores - top, -30.0))
-            total = shifted.sum(1, keepdims=True)
-            losses = (top + np.log(total))[:, 0] - (scores * onehot).sum(1)
-            r = (shifted / total - onehot) * w[:, None]
-            grad_x = r.T @ x
-            row_sum = r.sum(0, dtype=np.float64)
-        loss = float(np.dot(losses.astype(np.float64), w)) + 0.5 * ridge * float((weight64**2).sum())
+        loss_sum, grad_x, row_sum = evaluate(weight, offset)  # one pass over X
+        loss = loss_sum + 0.5 * ridge * float((weight64**2).sum())
         grad_w = grad_x - np.outer(row_sum, mean) + ridge * weight64
         if max(np.abs(grad_w).max(), np.abs(row_sum).max()) <= stop_at:
             raise _Converged(weight64, bias)
@@ -286,7 +263,8 @@ def _solve_numpy(x, y, w, n_out, ridge, init, max_iter, tol):
         iterations[0] += 1
 
     try:
-        result = _lbfgs(fun, theta0, max_iter, 0.0, callback=count)
+        with evaluate.running():
+            result = _lbfgs(fun, theta0, max_iter, 0.0, callback=count)
         weight64, bias = weights_of(result.x)
     except _Converged as done:
         weight64, bias = done.args
