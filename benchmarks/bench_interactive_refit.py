@@ -41,7 +41,9 @@ def shortcut_data(n: int, d: int, seed: int, latent: int, decay: bool, majority:
     attribute = np.where(rng.random(n) < majority, labels, 1 - labels)
     scales = (1 + np.arange(latent) / 16) ** -0.5 if decay else np.ones(latent)
     scales[:2] = 1.0  # the label and attribute dimensions keep unit noise
-    mixing = (rng.normal(size=(latent, d)) / 8 * np.sqrt(64 / latent)).astype(np.float32)  # latent=64: bench_scale_compute's
+    mixing = (rng.normal(size=(latent, d)) / 8 * np.sqrt(64 / latent)).astype(
+        np.float32
+    )  # latent=64: bench_scale_compute's
     mixing *= scales[:, None].astype(np.float32)
     features = np.empty((n, d), dtype=np.float32)
     for start in range(0, n, 50_000):
@@ -92,7 +94,9 @@ def run(name: str, n: int, d: int, n_test: int, cap: int, repeats: int, draws: i
         times, wgas = [], []
         for draw in range(draws):
             for _ in range(repeats if draw == 0 else 1):
-                head, t = timed(refit_head, features=x, labels=y, groups=g, C=1.0, device="cpu", random_state=draw, **kwargs)
+                head, t = timed(
+                    refit_head, features=x, labels=y, groups=g, C=1.0, device="cpu", random_state=draw, **kwargs
+                )
                 if draw == 0:
                     times.append(t)
             wgas.append(worst_group_accuracy(y_test, head.predict(x_test), g_test))

@@ -9,7 +9,7 @@ from mid_toy_data import toy_shortcut
 from sklearn.linear_model import LogisticRegression
 
 from spurwidgets.compute import logistic_solver, refit
-from spurwidgets.compute.low_rank import principal_directions
+from spurwidgets.compute.low_rank import principal_directions, with_group_means
 from spurwidgets.compute.mid import MID
 from spurwidgets.compute.refit import balanced_weights, interactive_refit_options, refit_head
 from spurwidgets.compute.subsample import subsample_rows
@@ -97,6 +97,8 @@ def test_rank_fits_sklearn_on_the_projected_group_balanced_subsample():
     rows = subsample_rows(groups, len(y), 800, random_state=2)
     weights = balanced_weights(groups[rows])
     mean, basis = principal_directions(x[rows], weights, 4)
+    basis = with_group_means(x[rows], weights, groups[rows], basis)
+    assert basis.shape == (12, 7)  # 4 directions + 3 independent contrasts of 4 group means
     z = (x[rows] - mean) @ basis
     reference = LogisticRegression(C=0.5 * 3000 / 800, tol=1e-10, max_iter=5000)
     reference.fit(z.astype(np.float64), y[rows], sample_weight=weights)
@@ -157,3 +159,25 @@ def test_capped_fit_scans_only_the_drawn_rows_for_nan():
         refit_head(bad, y, max_samples=300, device="cpu")
     with pytest.raises(ValueError, match="features contains 2 NaN or infinite values"):
         refit_head(bad, y, device="cpu")  # uncapped: every row is checked
+
+
+def test_group_mean_directions_add_the_contrasts_the_principal_directions_miss():
+    rng = np.random.default_rng(0)
+    n, d = 4000, 30
+    y = rng.integers(0, 2, n)
+    x = rng.normal(size=(n, d)) * np.r_[[5.0] * 3, [1.0] * (d - 3)]  # 3 loud directions without the label
+    x[:, 10] += 1.5 * (2 * y - 1)  # the label lives in a quiet direction
+    x = x.astype(np.float32)
+    mean, basis = principal_directions(x, np.ones(n), 3)
+    assert np.abs(basis[10]).max() < 0.2  # PCA misses the label direction
+    extended = with_group_means(x, np.ones(n), y, basis)
+    assert extended.shape == (d, 4)  # 2 classes: one contrast
+    np.testing.assert_allclose(extended.T @ extended, np.eye(4), atol=1e-5)
+    np.testing.assert_allclose(extended[:, :3], basis)
+    assert abs(extended[10, 3]) > 0.9  # the contrast found it
+    np.testing.assert_array_equal(with_group_means(x, np.ones(n), np.zeros(n), basis), basis)  # one group: none
+    projected = refit_head(x, y, rank=3, device="cpu")
+    full = refit_head(x, y, device="cpu")
+    assert abs(projected.score(x, y) - full.score(x, y)) < 0.01 and full.score(x, y) > 0.9
+    many = with_group_means(x, np.ones(n), np.arange(n) % 50, basis)
+    assert many.shape == (d, 6)  # 49 contrasts: the 3 strongest kept (at most r)

@@ -25,7 +25,7 @@ import torch
 
 from .linear_head import LinearHead
 from .logistic_solver import one_blas_thread, solve
-from .low_rank import principal_directions
+from .low_rank import principal_directions, with_group_means
 from .predictions import predicted_classes
 from .subsample import subsample_rows
 from .validation import (
@@ -191,10 +191,12 @@ def refit_head(
         L-BFGS from (warm start): same optimum, fewer iterations when it is close.
     rank: None (fit all D features) or r < D: fit the head in the span of the top-r principal
         directions of the (weighted, centred) rows fitted, estimated by a randomized SVD on at
-        most 4096 of them (`low_rank.principal_directions`), and map it back to D inputs. The
-        solver then reads an (n, r) projection instead of (n, D); the penalty keeps its meaning
-        (orthonormal directions). An approximation: whatever the head needs outside those
-        directions is lost (see INTERACTIVE_RANK).
+        most 4096 of them (`low_rank.principal_directions`), plus the per-group (per-class
+        without `groups`) mean contrasts they miss (`low_rank.with_group_means`, at most one
+        direction per group), and map it back to D inputs. The solver then reads an (n, r + g)
+        projection instead of (n, D); the penalty keeps its meaning (orthonormal directions).
+        An approximation: whatever the head needs outside those directions is lost (see
+        INTERACTIVE_RANK).
     """
     features, scan_drawn_rows = _features_for(features, max_samples)
     raw_labels = check_labels(labels, "labels", n=len(features))
@@ -239,6 +241,7 @@ def refit_head(
     basis = centre = None
     if rank is not None and check_positive_int(rank, "rank") < features.shape[1]:
         centre, basis = principal_directions(features, weights, rank)
+        basis = with_group_means(features, weights, encoded if group_ids is None else group_ids, basis)
         features = features @ basis  # (n, rank): the only copy the projected fit makes
         features -= centre @ basis
         if start is not None:  # the warm start's projection onto the directions
