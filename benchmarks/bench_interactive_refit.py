@@ -41,9 +41,8 @@ def shortcut_data(n: int, d: int, seed: int, latent: int, decay: bool, majority:
     attribute = np.where(rng.random(n) < majority, labels, 1 - labels)
     scales = (1 + np.arange(latent) / 16) ** -0.5 if decay else np.ones(latent)
     scales[:2] = 1.0  # the label and attribute dimensions keep unit noise
-    mixing = (rng.normal(size=(latent, d)) / 8 * np.sqrt(64 / latent)).astype(
-        np.float32
-    )  # latent=64: bench_scale_compute's
+    # latent=64: the same mixing as bench_scale_compute's shortcut_features
+    mixing = (rng.normal(size=(latent, d)) / 8 * np.sqrt(64 / latent)).astype(np.float32)
     mixing *= scales[:, None].astype(np.float32)
     features = np.empty((n, d), dtype=np.float32)
     for start in range(0, n, 50_000):
