@@ -10,7 +10,8 @@ Two exact reparametrisations make L-BFGS converge in fewer iterations without to
   the Hessian's diagonal at p = 1/2, so all coordinates of V have about the same curvature
   (the penalty becomes ridge/2 ||V/s||^2, the minimiser is the same W).
 
-Per iteration: one X @ W^T and one r^T @ X (two passes over X), elementwise work on (N, K).
+Per evaluation: X @ W^T and r^T @ X (two passes over X on the torch path; one on the CPU path,
+`logistic_pass.LogisticPass`), elementwise work on (N, K).
 """
 
 from __future__ import annotations

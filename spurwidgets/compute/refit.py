@@ -42,8 +42,9 @@ from .validation import (
 #: The capped refit MIDExplorer runs on a Refit click when N is larger (`MID.refit(max_samples=,
 #: rank=)` with these values): a group-balanced subsample of 20,000 rows (every group gives an
 #: equal share, smaller groups whole, as DFR's balanced subset), fitted in the top 128 principal
-#: directions. Measured at 200k x 2048 with groups (benchmarks/bench_scale_compute.py,
-#: benchmarks/RESULTS.md): ~1-2 s on 2 loaded CPU cores instead of ~1 min for the full fit.
+#: directions plus the group-mean contrasts they miss. Measured at 200k x 2048 with groups on
+#: four synthetic data sets (benchmarks/bench_interactive_refit.py, benchmarks/RESULTS.md):
+#: 0.9-1.4 s on 2 loaded CPU cores (full fit 5-6 s), WGA -0.45 to +1.32 points from the full fit.
 INTERACTIVE_MAX_SAMPLES = 20_000
 #: See INTERACTIVE_MAX_SAMPLES.
 INTERACTIVE_RANK = 128
