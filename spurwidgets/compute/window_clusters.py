@@ -7,9 +7,9 @@ docstring documents the margin definition and the minority heuristic).
 from __future__ import annotations
 
 import numpy as np
-from sklearn.cluster import KMeans, kmeans_plusplus
+from sklearn.cluster import KMeans
 from sklearn.utils import check_random_state
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 
 def margins(logits: np.ndarray, class_index: int | None = None) -> np.ndarray:
@@ -36,31 +36,44 @@ MAX_CLUSTER_SAMPLES = 1024
 MAX_STATS_ROWS = 2048
 
 
-def cluster_per_class(features, labels, kept, n_clusters, random_state, max_samples=MAX_CLUSTER_SAMPLES):
+def cluster_per_class(
+    features, labels, kept, n_clusters, random_state, max_samples=MAX_CLUSTER_SAMPLES, distances=None, init=None
+):
     """k-means per class; ids numbered class by class (class 0: 0..k-1, then class 1, ...).
 
     A class with more than `max_samples` samples (None: no cap) is clustered on a random
-    subsample of that size (Lloyd's k-means, k-means++ init, `n_init` 4, in NumPy: per
+    subsample of that size (`stable_subsample`) (Lloyd's k-means, k-means++ init, `n_init` 4, in NumPy: per
     iteration two small matrix products instead of scikit-learn's per-chunk loop, which
     costs ~10 ms per iteration on a loaded 2-core machine); all of its samples then join
     their nearest centre, so a drag costs the same at 200k samples as at 20k. A class with
-    fewer than `n_clusters` samples gets one cluster per sample."""
+    fewer than `n_clusters` samples gets one cluster per sample.
+
+    distances: a dict to fill, for each capped class, with `cls -> (positions in kept, (n, k)
+    float32 squared distances up to a per-row constant, columns in cluster id order)`, so
+    `errors_join_flagged` need not read those rows again. init: optional dict `cls -> (k, D)
+    starting centres` for the capped classes (a warm start: one k-means run on the subsample
+    from them instead of k-means++ restarts; a class whose entry has another number of
+    centres starts afresh). Classes under the cap are clustered as without it (exactly)."""
     clusters = np.empty(len(kept), dtype=np.int64)
     centers: list[np.ndarray] = []
     classes: list[int] = []
-    for cls in np.unique(labels[kept]):
+    for cls in present_classes(labels[kept]):
         members = np.flatnonzero(labels[kept] == cls)
         rows = kept[members]
         k = min(n_clusters, len(members))
+        start = None if init is None else init.get(int(cls))
+        start = start if start is not None and len(start) == k else None
         if max_samples is not None and len(rows) > max_samples:
             rng = check_random_state(random_state)
-            sample = np.sort(rng.choice(len(rows), max_samples, replace=False))
+            sample = stable_subsample(rows, max_samples, random_state)
             # Thin products (k columns): one BLAS thread is faster than several, which wait
             # for each other (10x slower here when other processes load the cores).
-            with threadpool_limits(1, user_api="blas"):
-                center = lloyd_kmeans(np.asarray(features[rows[sample]], dtype=np.float32), k, rng)
-                assigned = nearest_center(features, rows, center, dtype=np.float32)  # no float64 row copy
+            with blas_controller().limit(limits=1, user_api="blas"):
+                center = lloyd_kmeans(np.asarray(features[rows[sample]], dtype=np.float32), k, rng, init=start)
+                dist = center_distances(features, rows, center)  # no float64 row copy
+            assigned = dist.argmin(1)
         else:
+            dist = None
             km = KMeans(n_clusters=k, n_init=4, random_state=random_state)
             assigned = km.fit_predict(features[rows])
             center = km.cluster_centers_
@@ -70,18 +83,66 @@ def cluster_per_class(features, labels, kept, n_clusters, random_state, max_samp
         relabel = np.empty(k, dtype=np.int64)
         relabel[rank] = np.arange(k)
         clusters[members] = len(classes) + relabel[assigned]
+        if dist is not None and distances is not None:
+            distances[int(cls)] = (members, dist[:, rank])
         centers.extend(center[rank])
         classes.extend([int(cls)] * k)
     return clusters, np.asarray(centers, dtype=np.float32), np.asarray(classes, dtype=np.int64)
 
 
-def lloyd_kmeans(x: np.ndarray, n_clusters: int, rng, n_init: int = 4, max_iter: int = 100) -> np.ndarray:
-    """Centres (k, D) of the best of `n_init` k-means runs (lowest inertia) on x (n, D)."""
+def stable_subsample(rows: np.ndarray, size: int, random_state) -> np.ndarray:
+    """Positions (ascending) of the `size` rows with the smallest pseudo-random priority, a
+    hash of (row index, random_state): every sample keeps its priority whatever the window,
+    so nearby windows share most of their subsample (and their k-means centres)."""
+    seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+    with np.errstate(over="ignore"):  # splitmix64: wrapping uint64 arithmetic
+        z = rows.astype(np.uint64) + np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z ^= z >> np.uint64(31)
+    return np.sort(np.argpartition(z, size - 1)[:size])
+
+
+_CONTROLLER: list[ThreadpoolController] = []
+
+
+def blas_controller() -> ThreadpoolController:
+    """One ThreadpoolController per process (building one reads /proc/self/maps: ~15 ms)."""
+    if not _CONTROLLER:
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0]
+
+
+#: `MID.fit_window(warm_start=True)` starts from the previous centres when at least this
+#: share of the new window's samples were in the previous window (intersection / union).
+WARM_START_OVERLAP = 0.5
+
+
+def window_overlap(previous: np.ndarray, window: np.ndarray, n: int) -> float:
+    """|previous & window| / |previous | window| of two index sets in 0..n-1."""
+    mask = np.zeros(n, dtype=np.int8)
+    mask[previous] = 1
+    shared = int(mask[window].sum())
+    union = len(previous) + len(window) - shared
+    return shared / union if union else 0.0
+
+
+def present_classes(labels: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of non-negative int `labels` (= np.unique, without a sort)."""
+    return np.flatnonzero(np.bincount(labels)) if len(labels) else np.zeros(0, dtype=np.int64)
+
+
+def lloyd_kmeans(x: np.ndarray, n_clusters: int, rng, n_init: int = 4, max_iter: int = 100, init=None) -> np.ndarray:
+    """Centres (k, D) of the best of `n_init` k-means runs (lowest inertia) on x (n, D), or of
+    one run from the centres `init` (k, D)."""
     x_sq = (x * x).sum(1)
     best, best_inertia = None, np.inf
-    for _ in range(n_init):
-        seed = int(rng.randint(np.iinfo(np.int32).max))
-        centers, _ = kmeans_plusplus(x, n_clusters, x_squared_norms=x_sq, random_state=seed)
+    for _ in range(1 if init is not None else n_init):
+        if init is not None:
+            centers = np.array(init, dtype=x.dtype)
+        else:
+            seed = int(rng.randint(np.iinfo(np.int32).max))
+            centers = kmeans_plusplus_init(x, n_clusters, x_sq, np.random.RandomState(seed))
         assigned = None
         for _ in range(max_iter):
             distances = (centers * centers).sum(1)[None, :] - 2.0 * (x @ centers.T)  # + ||x||^2: same for all
@@ -102,6 +163,30 @@ def lloyd_kmeans(x: np.ndarray, n_clusters: int, rng, n_init: int = 4, max_iter:
     return best
 
 
+def kmeans_plusplus_init(x: np.ndarray, n_clusters: int, x_sq: np.ndarray, rng) -> np.ndarray:
+    """Greedy k-means++ starts (k, D) in x's dtype, as scikit-learn's `kmeans_plusplus`: each
+    new centre is the best of 2 + log(k) points drawn in proportion to their squared distance
+    to the chosen ones. scikit-learn's converts float32 rows to float64 batch by batch (~10x
+    slower here); the products stay in float32, the potentials are summed in float64."""
+    n = len(x)
+    trials = 2 + int(np.log(n_clusters))
+    centers = np.empty((n_clusters, x.shape[1]), dtype=x.dtype)
+    first = rng.randint(n)
+    centers[0] = x[first]
+    closest = np.maximum(x_sq - 2.0 * (x @ x[first]) + x_sq[first], 0).astype(np.float64)
+    potential = closest.sum()
+    for c in range(1, n_clusters):
+        picks = np.searchsorted(np.cumsum(closest), rng.uniform(size=trials) * potential)
+        picks = np.minimum(picks, n - 1)
+        d = np.maximum(x_sq[None, :] - 2.0 * (x[picks] @ x.T) + x_sq[picks, None], 0)
+        d = np.minimum(closest[None, :], d)
+        potentials = d.sum(1)
+        best = int(potentials.argmin())
+        closest, potential = d[best], potentials[best]
+        centers[c] = x[picks[best]]
+    return centers
+
+
 def nearest_center(features, rows: np.ndarray, centers: np.ndarray, chunk: int = 4096, dtype=np.float64) -> np.ndarray:
     """Index of the nearest of `centers` for each of `features[rows]`, read `chunk` rows at a
     time (distances ||c||^2 - 2 x.c in `dtype`: no (n, k, D) temporary)."""
@@ -111,6 +196,25 @@ def nearest_center(features, rows: np.ndarray, centers: np.ndarray, chunk: int =
     for start in range(0, len(rows), chunk):
         x = np.asarray(features[rows[start : start + chunk]], dtype=dtype)
         out[start : start + chunk] = (c_sq[None, :] - 2.0 * (x @ c.T)).argmin(1)
+    return out
+
+
+def center_distances(features, rows: np.ndarray, centers: np.ndarray, chunk: int = 2048) -> np.ndarray:
+    """float32 (len(rows), k): ||c||^2 - 2 x.c for each of `features[rows]` (the squared
+    distance minus ||x||^2, so its row argmin is the nearest centre), read `chunk` rows at a
+    time into one reused buffer (a fresh chunk each time costs its page faults again)."""
+    c = np.asarray(centers, dtype=np.float32)
+    c_sq = (c * c).sum(1)
+    out = np.empty((len(rows), len(c)), dtype=np.float32)
+    in_place = isinstance(features, np.ndarray)  # np.take into the buffer; else plain indexing
+    buffer = np.empty((min(chunk, len(rows)), features.shape[1]), dtype=features.dtype) if in_place else None
+    for start in range(0, len(rows), chunk):
+        part = rows[start : start + chunk]
+        x = np.take(features, part, axis=0, out=buffer[: len(part)]) if buffer is not None else features[part]
+        x = np.asarray(x, dtype=np.float32)
+        np.matmul(x, c.T, out=out[start : start + len(part)])
+    out *= -2.0
+    out += c_sq[None, :]
     return out
 
 
@@ -197,14 +301,18 @@ def size_warnings(groups, labels, confident_counts, minority, classes) -> list[s
     return messages
 
 
-def errors_join_flagged(features, labels, wrong, candidates, clusters, centers, classes, flagged) -> np.ndarray:
+def errors_join_flagged(
+    features, labels, wrong, candidates, clusters, centers, classes, flagged, distances=None
+) -> np.ndarray:
     """Candidate clusters after every misclassified candidate of a class that has flagged
     clusters moves to the nearest flagged one (distance to the k-means centres).
 
     The error set is the core of the minority: k-means with several clusters per class can
     leave some misclassified samples in a cluster the model mostly gets right, where the
     refit would count them as majority. Classes without a flagged cluster keep their
-    clustering. Returns a new (len(candidates),) int64 array."""
+    clustering. `distances`: what `cluster_per_class` filled (capped classes: their float32
+    distances are reused instead of reading the rows again). Returns a new (len(candidates),)
+    int64 array."""
     moved = np.asarray(clusters, dtype=np.int64).copy()
     flagged = np.asarray(flagged, dtype=np.int64)
     candidate_labels, candidate_wrong = labels[candidates], wrong[candidates]
@@ -213,5 +321,10 @@ def errors_join_flagged(features, labels, wrong, candidates, clusters, centers, 
         move = np.flatnonzero((candidate_labels == cls) & candidate_wrong & ~np.isin(moved, own))
         if len(move) == 0:
             continue
-        moved[move] = own[nearest_center(features, candidates[move], centers[own])]  # in row chunks
+        if distances is not None and int(cls) in distances:
+            members, dist = distances[int(cls)]
+            first = int(np.flatnonzero(classes == cls)[0])
+            moved[move] = own[dist[np.searchsorted(members, move)][:, own - first].argmin(1)]
+        else:
+            moved[move] = own[nearest_center(features, candidates[move], centers[own])]  # in row chunks
     return moved
