@@ -162,6 +162,7 @@ class MID(Estimator):
                 )
         margin = margins(logits, class_index)
         predicted = predicted_classes(logits)
+        self._window_stats: dict = {}  # per-class statistics every window shares
         self._fit_window((features, logits, labels, n_classes, margin, predicted), propagate)
         return self
 
@@ -195,11 +196,7 @@ class MID(Estimator):
         features, logits, labels, n_classes, margin, predicted = data
         n_clusters = check_positive_int(self.n_clusters, "n_clusters")
         window = self._select_window(margin)
-        init = None
-        if warm_start and window_overlap(self.window_, window, len(margin)) >= WARM_START_OVERLAP:
-            init = {
-                int(c): self.cluster_centers_[self.cluster_classes_ == c] for c in set(self.cluster_classes_.tolist())
-            }
+        init = self._warm_start_centers(window, len(margin)) if warm_start else None
         window_labels = labels[window]
         present = present_classes(window_labels)
         if len(present) < 2:
@@ -225,7 +222,8 @@ class MID(Estimator):
         clusters, centers, classes = cluster_per_class(
             features, labels, candidates, n_clusters, self.random_state, cap, distances, init
         )
-        scores = minority_scores(features, labels, margin, window, predicted, centers, classes)
+        stats = getattr(self, "_window_stats", None)
+        scores = minority_scores(features, labels, margin, window, predicted, centers, classes, stats)
         minority = flag_minority(error_rates(wrong, candidates, clusters, len(classes)))
         clusters = errors_join_flagged(
             features, labels, wrong, candidates, clusters, centers, classes, minority, distances
@@ -257,6 +255,13 @@ class MID(Estimator):
         self.warnings_ = size_warnings(clusters, labels[candidates], confident_counts, minority, classes)
         if propagate:
             self.propagate()
+
+    def _warm_start_centers(self, window: np.ndarray, n: int) -> dict[int, np.ndarray] | None:
+        """Class -> the previous window's centres, when `window` overlaps it enough."""
+        if window_overlap(self.window_, window, n) < WARM_START_OVERLAP:
+            return None
+        classes = self.cluster_classes_
+        return {int(c): self.cluster_centers_[classes == c] for c in set(classes.tolist())}
 
     def propagate(self) -> np.ndarray:
         """`groups_`: every sample's nearest window cluster of its own class (computed once)."""
