@@ -103,7 +103,8 @@ class MID(Estimator):
     Fitted attributes: margin_ (N,), window_ (int64 indices, ascending), window_clusters_,
     cluster_classes_ (class of each cluster id), cluster_centers_, cluster_sizes_,
     cluster_scores_, cluster_error_rates_, candidates_, candidate_clusters_,
-    minority_clusters_, groups_ (N,), warnings_ (list of str), mislabeled_, labels_, features_.
+    minority_clusters_, groups_ (N,), warnings_ (list of str), mislabeled_, labels_, features_,
+    warm_started_ (the last window's k-means started from the previous centres: `fit_window`).
     add_errors : add every misclassified sample to the window's samples before clustering.
     max_cluster_samples : per class, k-means runs on at most this many of the clustered
         samples (a random subsample drawn with `random_state`) and every one of them joins
