@@ -248,3 +248,25 @@ def test_without_a_caching_view_new_clusters_resend_the_thumbnails_state(cluster
     g.set_clusters(np.array([7, 7, 2, 2]), indices=np.array([0, 12, 93, 96]))
     assert custom == []
     assert sorted(map(int, g.thumbnails)) == [0, 12, 93, 96]
+
+
+def test_new_clusters_show_thumbnails_the_view_holds_first(clusters_gallery):
+    g = clusters_gallery  # the view holds 0 3 6 9 (cluster 7) and 90 93 96 99 (cluster 2)
+    g.comm.handle_msg({"content": {"data": {"method": "custom", "content": {"kind": "cache"}}}, "buffers": []})
+    custom = _custom_messages(g)
+    # Cluster 5 holds three held images among lower-indexed new ones, cluster 8 one held image.
+    shown = np.array([1, 2, 0, 4, 3, 5, 9, 12, 10, 11, 93, 13])
+    g.set_clusters(np.array([5, 5, 5, 5, 5, 5, 5, 5, 8, 8, 8, 8]), indices=shown)
+    assert g.thumb_indices == {"5": [0, 3, 9, 1], "8": [93, 10, 11, 13]}
+    assert [c for c, _ in custom] == [{"kind": "thumbs", "indices": [1, 10, 11, 13]}]  # only those it lacks
+    assert [decode(b)[0, 0, 0] for b in custom[0][1]] == [1, 10, 11, 13]
+    indices, pngs = g.extra_thumbnails(5)  # "Show more" continues in the same order
+    assert indices == [2, 4, 5, 12] and [decode(p)[0, 0, 0] for p in pngs] == [2, 4, 5, 12]
+    assert g.cluster_indices(clusters=[5]).tolist() == [0, 1, 2, 3, 4, 5, 9, 12]  # exports stay sorted
+
+
+def test_without_a_caching_view_the_shown_thumbnails_stay_first(clusters_gallery):
+    g = clusters_gallery  # no view caches: what is shown now is what the state holds
+    g.set_clusters(np.array([7, 7, 7, 7, 7, 2]), indices=np.array([1, 2, 6, 9, 12, 93]))
+    assert g.thumb_indices == {"2": [93], "7": [6, 9, 1, 2]}
+    assert sorted(map(int, g.thumbnails)) == [1, 2, 6, 9, 93]

@@ -187,3 +187,27 @@ def test_mids_own_warnings_are_shown_with_the_clusters(explorer, monkeypatch):
     assert explorer.warnings == explorer.panel.warnings == explorer.mid.warnings_ == [message]
     explorer.refit()
     assert explorer.warnings[0] == message
+
+
+def test_drags_at_the_default_k_warm_start_and_send_only_the_thumbnails_the_view_lacks():
+    from comm_recorder import CommRecorder
+
+    x, logits, y, groups, images = toy_shortcut(n=1000, image_size=8)
+    explorer = MIDExplorer(x, images, y, groups=groups, logits=logits, device="cpu")  # default k: 16 sections
+    assert len(explorer.gallery.sections) == 16
+    explorer.mid.set_params(max_cluster_samples=40)  # the capped path MIDExplorer takes at scale
+    lo, hi = explorer.window
+    explorer.window = (lo, hi)  # a fresh capped fit to start from
+    cache = {"content": {"data": {"method": "custom", "content": {"kind": "cache"}}}, "buffers": []}
+    explorer.gallery.comm.handle_msg(cache)  # the view keeps thumbnails by image index
+    sent = CommRecorder(curve=explorer.curve, gallery=explorer.gallery, panel=explorer.panel)
+    shown_before = {i for ids in explorer.gallery.thumb_indices.values() for i in ids}
+    explorer.window = (lo, hi + 0.02)  # a small drag: 1 more sample in the window
+    assert explorer.mid.warm_started_ is True and explorer.error == ""
+    shown = {i for ids in explorer.gallery.thumb_indices.values() for i in ids}
+    new = shown - shown_before
+    assert len(new) <= 8  # 6 of 128: the clusters kept the members the view holds (a fresh fit: 14)
+    png = sum(len(p) for i, p in explorer.gallery.thumbnails.items() if int(i) in new)
+    assert sent.total() < png + 3000  # new PNGs + sections, indices, marks, counts and status
+    explorer.window = (lo - 3.0, hi + 3.0)  # a wide jump shares too little: a fresh fit
+    assert explorer.mid.warm_started_ is False

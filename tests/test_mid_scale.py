@@ -71,3 +71,68 @@ def test_fit_window_before_fit_and_a_bad_cap_are_clear_errors():
         MID().fit_window((-1.0, 1.0))
     with pytest.raises(ValueError, match="max_cluster_samples"):
         MID(max_cluster_samples=0, device="cpu").fit(x, logits, y)
+
+
+def test_stable_subsample_keeps_most_rows_when_the_window_moves_a_little():
+    from spurwidgets.compute.window_kmeans import stable_subsample
+
+    a, b = np.arange(0, 10_000), np.arange(500, 10_500)  # 95 % of the rows shared
+    first = stable_subsample(a, 1024, random_state=3)
+    np.testing.assert_array_equal(first, stable_subsample(a, 1024, random_state=3))  # deterministic
+    assert len(first) == 1024 and (np.diff(first) > 0).all()  # ascending positions, no repeats
+    shared = np.intersect1d(a[first], b[stable_subsample(b, 1024, random_state=3)])
+    assert len(shared) > 900  # a fresh random draw would share ~10 %
+    other = np.intersect1d(a[first], a[stable_subsample(a, 1024, random_state=4)])
+    assert len(other) < 300  # another random_state draws other rows
+
+
+def test_warm_start_reuses_the_centres_only_for_an_overlapping_window():
+    x, logits, y, _ = shortcut(n=4000, seed=4)
+    mid = MID(quantile=0.3, random_state=0, device="cpu", max_cluster_samples=64).fit(x, logits, y, propagate=False)
+    assert mid.warm_started_ is False
+    window = (float(mid.margin_[mid.window_].min()), float(mid.margin_[mid.window_].max()))
+    mid.fit_window(window)  # the same window as an explicit range
+    centers, clusters, candidates = mid.cluster_centers_.copy(), mid.candidate_clusters_.copy(), mid.candidates_
+    assert mid.fit_window(window, warm_start=True).warm_started_ is True
+    np.testing.assert_array_equal(mid.cluster_centers_, centers)  # converged centres stay where they are
+    np.testing.assert_array_equal(mid.candidate_clusters_, clusters)
+    nudged = (window[0], window[1] + 0.05)
+    mid.fit_window(nudged, warm_start=True)
+    assert mid.warm_started_ is True
+    shared, before = np.intersect1d(mid.candidates_, candidates, return_indices=True)[1:]
+    table = np.zeros((len(centers), len(centers)), dtype=np.int64)
+    np.add.at(table, (clusters[before], mid.candidate_clusters_[shared]), 1)
+    assert table.max(1).sum() / table.sum() > 0.95  # kept their clusters (up to ids); a fresh fit here: 0.85
+    far = (window[1] + 1.0, window[1] + 3.0)  # shares nothing with the previous window: a fresh fit
+    mid.fit_window(far, warm_start=True)
+    assert mid.warm_started_ is False
+    reference = MID(window=far, random_state=0, device="cpu", max_cluster_samples=64).fit(x, logits, y)
+    np.testing.assert_array_equal(mid.candidate_clusters_, reference.candidate_clusters_)
+
+
+def test_reused_distances_and_cached_statistics_give_the_same_results():
+    from spurwidgets.compute.window_clusters import errors_join_flagged, minority_scores
+
+    x, logits, y, _ = shortcut(n=3000, seed=5)
+    wrong = (logits[:, 0] > 0).astype(int) != y
+    kept = np.union1d(np.flatnonzero(np.abs(logits[:, 0]) < 1.0), np.flatnonzero(wrong))
+    distances: dict = {}
+    clusters, centers, classes = cluster_per_class(x, y, kept, 3, 0, max_samples=100, distances=distances)
+    assert sorted(distances) == [0, 1]
+    members, dist = distances[1]
+    assert dist.shape == (len(members), 3) and dist.dtype == np.float32
+    np.testing.assert_array_equal(classes[dist.argmin(1) + 3], classes[clusters[members]])
+    np.testing.assert_array_equal(dist.argmin(1) + 3, clusters[members])  # columns in cluster id order
+    flagged = np.array([1, 4])
+    with_cache = errors_join_flagged(x, y, wrong, kept, clusters, centers, classes, flagged, distances)
+    without = errors_join_flagged(x, y, wrong, kept, clusters, centers, classes, flagged)
+    np.testing.assert_array_equal(with_cache, without)
+    assert (with_cache[wrong[kept]] == np.where(y[kept][wrong[kept]] == 0, 1, 4)).all()
+    predicted = (logits[:, 0] > 0).astype(int)
+    margin = logits[:, 0]
+    window = np.flatnonzero(np.abs(margin) < 1.0)
+    cache: dict = {}
+    first = minority_scores(x, y, margin, window, predicted, centers, classes, cache)
+    assert sorted(cache) == [("scale", 0), ("scale", 1)]
+    np.testing.assert_array_equal(first, minority_scores(x, y, margin, window, predicted, centers, classes))
+    np.testing.assert_array_equal(first, minority_scores(x, y, margin, window, predicted, centers, classes, cache))

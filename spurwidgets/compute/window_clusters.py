@@ -7,9 +7,10 @@ docstring documents the margin definition and the minority heuristic).
 from __future__ import annotations
 
 import numpy as np
-from sklearn.cluster import KMeans, kmeans_plusplus
+from sklearn.cluster import KMeans
 from sklearn.utils import check_random_state
-from threadpoolctl import threadpool_limits
+
+from .window_kmeans import blas_controller, center_distances, lloyd_kmeans, stable_subsample
 
 
 def margins(logits: np.ndarray, class_index: int | None = None) -> np.ndarray:
@@ -36,31 +37,44 @@ MAX_CLUSTER_SAMPLES = 1024
 MAX_STATS_ROWS = 2048
 
 
-def cluster_per_class(features, labels, kept, n_clusters, random_state, max_samples=MAX_CLUSTER_SAMPLES):
+def cluster_per_class(
+    features, labels, kept, n_clusters, random_state, max_samples=MAX_CLUSTER_SAMPLES, distances=None, init=None
+):
     """k-means per class; ids numbered class by class (class 0: 0..k-1, then class 1, ...).
 
     A class with more than `max_samples` samples (None: no cap) is clustered on a random
-    subsample of that size (Lloyd's k-means, k-means++ init, `n_init` 4, in NumPy: per
+    subsample of that size (`stable_subsample`) (Lloyd's k-means, k-means++ init, `n_init` 4, in NumPy: per
     iteration two small matrix products instead of scikit-learn's per-chunk loop, which
     costs ~10 ms per iteration on a loaded 2-core machine); all of its samples then join
     their nearest centre, so a drag costs the same at 200k samples as at 20k. A class with
-    fewer than `n_clusters` samples gets one cluster per sample."""
+    fewer than `n_clusters` samples gets one cluster per sample.
+
+    distances: a dict to fill, for each capped class, with `cls -> (positions in kept, (n, k)
+    float32 squared distances up to a per-row constant, columns in cluster id order)`, so
+    `errors_join_flagged` need not read those rows again. init: optional dict `cls -> (k, D)
+    starting centres` for the capped classes (a warm start: one k-means run on the subsample
+    from them instead of k-means++ restarts; a class whose entry has another number of
+    centres starts afresh). Classes under the cap are clustered as without it (exactly)."""
     clusters = np.empty(len(kept), dtype=np.int64)
     centers: list[np.ndarray] = []
     classes: list[int] = []
-    for cls in np.unique(labels[kept]):
+    for cls in present_classes(labels[kept]):
         members = np.flatnonzero(labels[kept] == cls)
         rows = kept[members]
         k = min(n_clusters, len(members))
+        start = None if init is None else init.get(int(cls))
+        start = start if start is not None and len(start) == k else None
         if max_samples is not None and len(rows) > max_samples:
             rng = check_random_state(random_state)
-            sample = np.sort(rng.choice(len(rows), max_samples, replace=False))
+            sample = stable_subsample(rows, max_samples, random_state)
             # Thin products (k columns): one BLAS thread is faster than several, which wait
             # for each other (10x slower here when other processes load the cores).
-            with threadpool_limits(1, user_api="blas"):
-                center = lloyd_kmeans(np.asarray(features[rows[sample]], dtype=np.float32), k, rng)
-                assigned = nearest_center(features, rows, center, dtype=np.float32)  # no float64 row copy
+            with blas_controller().limit(limits=1, user_api="blas"):
+                center = lloyd_kmeans(np.asarray(features[rows[sample]], dtype=np.float32), k, rng, init=start)
+                dist = center_distances(features, rows, center)  # no float64 row copy
+            assigned = dist.argmin(1)
         else:
+            dist = None
             km = KMeans(n_clusters=k, n_init=4, random_state=random_state)
             assigned = km.fit_predict(features[rows])
             center = km.cluster_centers_
@@ -70,36 +84,30 @@ def cluster_per_class(features, labels, kept, n_clusters, random_state, max_samp
         relabel = np.empty(k, dtype=np.int64)
         relabel[rank] = np.arange(k)
         clusters[members] = len(classes) + relabel[assigned]
+        if dist is not None and distances is not None:
+            distances[int(cls)] = (members, dist[:, rank])
         centers.extend(center[rank])
         classes.extend([int(cls)] * k)
     return clusters, np.asarray(centers, dtype=np.float32), np.asarray(classes, dtype=np.int64)
 
 
-def lloyd_kmeans(x: np.ndarray, n_clusters: int, rng, n_init: int = 4, max_iter: int = 100) -> np.ndarray:
-    """Centres (k, D) of the best of `n_init` k-means runs (lowest inertia) on x (n, D)."""
-    x_sq = (x * x).sum(1)
-    best, best_inertia = None, np.inf
-    for _ in range(n_init):
-        seed = int(rng.randint(np.iinfo(np.int32).max))
-        centers, _ = kmeans_plusplus(x, n_clusters, x_squared_norms=x_sq, random_state=seed)
-        assigned = None
-        for _ in range(max_iter):
-            distances = (centers * centers).sum(1)[None, :] - 2.0 * (x @ centers.T)  # + ||x||^2: same for all
-            new = distances.argmin(1)
-            if assigned is not None and np.array_equal(new, assigned):
-                break
-            assigned = new
-            counts = np.bincount(assigned, minlength=n_clusters)
-            one_hot = np.zeros((n_clusters, len(x)), dtype=x.dtype)
-            one_hot[assigned, np.arange(len(x))] = 1.0
-            sums = one_hot @ x  # a matrix product: np.add.at is ~50x slower here
-            filled = counts > 0  # an emptied cluster keeps its previous centre
-            centers[filled] = sums[filled] / counts[filled, None]
-        inertia = float(np.maximum(distances[np.arange(len(x)), new] + x_sq, 0).sum())
-        if inertia < best_inertia:
-            best, best_inertia = centers.copy(), inertia
-    assert best is not None
-    return best
+#: `MID.fit_window(warm_start=True)` starts from the previous centres when at least this
+#: share of the new window's samples were in the previous window (intersection / union).
+WARM_START_OVERLAP = 0.5
+
+
+def window_overlap(previous: np.ndarray, window: np.ndarray, n: int) -> float:
+    """|previous & window| / |previous | window| of two index sets in 0..n-1."""
+    mask = np.zeros(n, dtype=np.int8)
+    mask[previous] = 1
+    shared = int(mask[window].sum())
+    union = len(previous) + len(window) - shared
+    return shared / union if union else 0.0
+
+
+def present_classes(labels: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of non-negative int `labels` (= np.unique, without a sort)."""
+    return np.flatnonzero(np.bincount(labels)) if len(labels) else np.zeros(0, dtype=np.int64)
 
 
 def nearest_center(features, rows: np.ndarray, centers: np.ndarray, chunk: int = 4096, dtype=np.float64) -> np.ndarray:
@@ -121,11 +129,12 @@ def confident_majority(labels, window, predicted) -> np.ndarray:
     return outside & (predicted == labels)
 
 
-def minority_scores(features, labels, margin, window, predicted, centers, classes):
+def minority_scores(features, labels, margin, window, predicted, centers, classes, cache=None):
     """Distance of each cluster centre from its class's confident-majority centroid (the more
     confident half of the correctly predicted samples outside the window), in feature space
     standardised by the class's standard deviations. Both statistics read at most
-    `MAX_STATS_ROWS` evenly spaced rows per class (exact below that)."""
+    `MAX_STATS_ROWS` evenly spaced rows per class (exact below that). `cache`: a dict kept
+    across windows of the same data (the deviations do not depend on the window)."""
     outside = np.ones(len(labels), dtype=bool)
     outside[window] = False
     scores = np.zeros(len(classes), dtype=np.float64)
@@ -137,7 +146,11 @@ def minority_scores(features, labels, margin, window, predicted, centers, classe
         strength = np.abs(margin[confident])
         confident_idx = np.flatnonzero(confident)[strength >= np.median(strength)]
         reference = features[evenly_spaced(confident_idx)].mean(0, dtype=np.float64)
-        scale = features[evenly_spaced(np.flatnonzero(members))].std(0, dtype=np.float64) + 1e-6
+        scale = None if cache is None else cache.get(("scale", int(cls)))
+        if scale is None:
+            scale = features[evenly_spaced(np.flatnonzero(members))].std(0, dtype=np.float64) + 1e-6
+            if cache is not None:
+                cache[("scale", int(cls))] = scale
         for c in np.flatnonzero(classes == cls):
             scores[c] = float(np.linalg.norm((centers[c] - reference) / scale))
     return scores
@@ -197,14 +210,18 @@ def size_warnings(groups, labels, confident_counts, minority, classes) -> list[s
     return messages
 
 
-def errors_join_flagged(features, labels, wrong, candidates, clusters, centers, classes, flagged) -> np.ndarray:
+def errors_join_flagged(
+    features, labels, wrong, candidates, clusters, centers, classes, flagged, distances=None
+) -> np.ndarray:
     """Candidate clusters after every misclassified candidate of a class that has flagged
     clusters moves to the nearest flagged one (distance to the k-means centres).
 
     The error set is the core of the minority: k-means with several clusters per class can
     leave some misclassified samples in a cluster the model mostly gets right, where the
     refit would count them as majority. Classes without a flagged cluster keep their
-    clustering. Returns a new (len(candidates),) int64 array."""
+    clustering. `distances`: what `cluster_per_class` filled (capped classes: their float32
+    distances are reused instead of reading the rows again). Returns a new (len(candidates),)
+    int64 array."""
     moved = np.asarray(clusters, dtype=np.int64).copy()
     flagged = np.asarray(flagged, dtype=np.int64)
     candidate_labels, candidate_wrong = labels[candidates], wrong[candidates]
@@ -213,5 +230,10 @@ def errors_join_flagged(features, labels, wrong, candidates, clusters, centers, 
         move = np.flatnonzero((candidate_labels == cls) & candidate_wrong & ~np.isin(moved, own))
         if len(move) == 0:
             continue
-        moved[move] = own[nearest_center(features, candidates[move], centers[own])]  # in row chunks
+        if distances is not None and int(cls) in distances:
+            members, dist = distances[int(cls)]
+            first = int(np.flatnonzero(classes == cls)[0])
+            moved[move] = own[dist[np.searchsorted(members, move)][:, own - first].argmin(1)]
+        else:
+            moved[move] = own[nearest_center(features, candidates[move], centers[own])]  # in row chunks
     return moved

@@ -120,7 +120,8 @@ class ClusterGallery(ClusterGalleryExport, SpurWidget):
         self.clusters = clusters_array.astype(np.int64)
         self.labels = self._shown_labels(labels)
         ids = np.unique(self.clusters)
-        self._members = {int(c): self.indices[self.clusters == c] for c in ids}
+        held = np.fromiter(self._browser_has, dtype=np.int64, count=len(self._browser_has))
+        self._members = {int(c): self._held_first(self.indices[self.clusters == c], held) for c in ids}
         with self.hold_sync():
             self.sections = [self._section(int(c)) for c in ids]
             self.marked = {k: v for k, v in self.marked.items() if k in self._members}
@@ -130,6 +131,15 @@ class ClusterGallery(ClusterGalleryExport, SpurWidget):
         # After the held state update, which makes the browser drop the old clusters' extras.
         self._expanded_sent = set()
         self._on_expanded()
+
+    def _held_first(self, members: np.ndarray, held: np.ndarray) -> np.ndarray:
+        """A cluster's members in display order: those the view already holds first, then the
+        others, each part in index order. Any members would do as a cluster's thumbnails; those
+        the view holds cost nothing to show, and nearby windows keep showing the same ones."""
+        if len(held) == 0:
+            return members
+        mask = np.isin(members, held)
+        return np.concatenate([members[mask], members[~mask]])
 
     def _shown_labels(self, labels: Any) -> np.ndarray | None:
         if labels is None:

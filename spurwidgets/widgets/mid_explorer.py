@@ -167,7 +167,9 @@ class MIDExplorer(ipywidgets.VBox):
         previous = self.mid.window
         assert previous is not None  # a fitted MID always has its window (for type checkers)
         try:
-            self.mid.fit_window(window)  # reuses the validated arrays of the first fit
+            # Reuses the validated arrays of the first fit; nearby windows start k-means from the
+            # previous centres, so the clusters (and the gallery) stay put while dragging.
+            self.mid.fit_window(window, warm_start=True)
         except Exception:
             self.panel.status = f"Window ({window[0]:.3g}, {window[1]:.3g}) was not applied; the clusters below are still those of ({previous[0]:.3g}, {previous[1]:.3g})."
             raise
