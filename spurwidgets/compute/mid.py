@@ -355,7 +355,7 @@ class MID(Estimator):
         `MISSING_CLASS_LOGIT`, so the head never predicts it.
         max_samples, rank: passed to `refit_head` (None: an exact fit on every sample): fit a
         group-balanced subsample of `max_samples` rows drawn with `random_state`, in the top
-        `rank` principal directions. MIDExplorer's Refit button uses
+        `rank` principal directions plus the group-mean contrasts they miss. MIDExplorer's Refit button uses
         `refit.INTERACTIVE_MAX_SAMPLES` / `INTERACTIVE_RANK` when N is larger than the cap.
         """
         groups = self.refit_groups(clusters)
