@@ -94,7 +94,8 @@ def pretrain(seed: int, bins: int = 0, epochs: int = 6, copies: int | None = Non
 
 
 def task(kind: str, seed: int, pre: dict, fine: dict):
-    key = f"{kind}_s{seed}_" + "_".join(f"{k}{v}" for k, v in sorted((pre | fine).items()))
+    key = f"{kind}_s{seed}_pre" + "_".join(f"{k}{v}" for k, v in sorted(pre.items()))
+    key += "_fine" + "_".join(f"{k}{v}" for k, v in sorted(fine.items()))
     path = CACHE / f"feat_{key}.npz"
     if path.exists():
         return dict(np.load(path))
@@ -132,7 +133,15 @@ def evaluate(d: dict, seed: int) -> dict[str, float]:
     return row
 
 
-PRE = {"v3": {}, "hue6": {"bins": 6}, "mt6w.2": {"bins": 6, "weight": 0.2}, "mt6w.05": {"bins": 6, "weight": 0.05}}
+PRE = {
+    "v3": {},
+    "hue6": {"bins": 6},
+    "mt6w.2": {"bins": 6, "weight": 0.2},
+    "mt6w.05": {"bins": 6, "weight": 0.05},
+    "mt6w.1": {"bins": 6, "weight": 0.1},
+    "mt6w.15": {"bins": 6, "weight": 0.15},
+    "mt6w.1e10": {"bins": 6, "weight": 0.1, "epochs": 10},
+}
 FINE = {
     "ft2": {"epochs": 2, "lr": 1e-4, "head_lr": 3e-3},
     "ft2lr3e-5": {"epochs": 2, "lr": 3e-5, "head_lr": 3e-3},
