@@ -68,7 +68,7 @@ cd "$SCRATCH"
 export PYTHONPATH="$SCRATCH" OMP_NUM_THREADS=1 MPLBACKEND=Agg HYPOTHESIS_PROFILE=mutation
 # pytest runs through a fork server that has imported torch & co once (~8 s CPU saved per
 # mutant; scripts/mutation_forkserver.py); MUTATION_FORKSERVER=0 starts a fresh python instead
-PYTEST="$PYTHON -m pytest"
+PYTEST="$PYTHON $ROOT/scripts/mutation_forkserver.py plain"  # pytest, any failure = exit code 1 (mutmut 2.x)
 if [ "${MUTATION_FORKSERVER:-1}" != 0 ]; then
   SOCK="$SCRATCH/.forkserver.sock"
   "$PYTHON" "$ROOT/scripts/mutation_forkserver.py" serve "$SOCK" > .forkserver.log 2>&1 &
