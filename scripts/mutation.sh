@@ -55,7 +55,7 @@ declare -A TESTS=(
   [spurwidgets/compute/annotation_export.py]="tests/test_annotation_export.py"
   [spurwidgets/compute/model_io.py]="tests/test_mutation_kills_model_io.py tests/test_extract.py tests/test_models.py tests/test_any_model.py tests/test_any_model_methods.py"
   [spurwidgets/compute/ray_extract.py]="tests/test_ray_extract.py"
-  [spurwidgets/compute/low_rank.py]="tests/test_refit_solver.py tests/test_refit.py"
+  [spurwidgets/compute/low_rank.py]="tests/test_mutation_kills_low_rank.py tests/test_refit_solver.py tests/test_refit.py"
   [spurwidgets/compute/progress.py]="tests/test_mutation_kills_feature_store.py tests/test_models.py tests/test_any_model.py tests/test_estimators.py"
   [spurwidgets/metrics.py]="tests/test_metrics.py tests/test_import.py"
 )
