@@ -23,7 +23,7 @@ PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 
 declare -A TESTS=(
   [spurwidgets/compute/metrics.py]="tests/test_metrics.py tests/test_metrics_report.py tests/test_bad_inputs.py"
-  [spurwidgets/compute/imageset.py]="tests/test_datasets.py tests/test_bad_inputs.py tests/test_reliability_errors.py tests/test_extract.py"
+  [spurwidgets/compute/imageset.py]="tests/test_mutation_kills_imageset.py tests/test_datasets.py tests/test_bad_inputs.py tests/test_reliability_errors.py tests/test_extract.py"
   [spurwidgets/compute/image_files.py]="tests/test_mutation_kills_image_files.py tests/test_datasets.py tests/test_feature_store.py"
   [spurwidgets/compute/deprecation.py]="tests/test_deprecation.py"
   [spurwidgets/compute/validation.py]="tests/test_validation.py tests/test_reliability_errors.py tests/test_validation_exact.py"
