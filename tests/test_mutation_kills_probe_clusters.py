@@ -1,0 +1,29 @@
+"""ProbeClusters: classifier_features with given probs still clusters the model's features
+(a mutation survivor in compute/probe_clusters.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from spurwidgets.compute.probe_clusters import ProbeClusters
+from spurwidgets.datasets import solid_color_probes
+
+
+def test_classifier_features_with_given_probs_still_reads_the_features():
+    model = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(3, 2))
+    with torch.no_grad():
+        model[2].weight.copy_(torch.tensor([[10.0, 0.0, -10.0], [-10.0, 0.0, 10.0]]))
+        model[2].bias.zero_()
+    probes = solid_color_probes(n=30, size=8, random_state=0)
+    probs = np.tile([[0.3, 0.7]], (30, 1))
+    probs[:15] = [0.8, 0.2]
+    pc = ProbeClusters(2, 0, variant="classifier_features", clusters_per_class=2, device="cpu",
+                       vae_params=dict(epochs=1, width=4, batch_size=32))  # fmt: skip
+    pc.fit(model, probes, probs=probs)
+    assert np.array_equal(pc.probs_, probs)  # the given probabilities, not the model's
+    assert pc.space_ == "features"
+    # the features are the head's input: the mean colour of each probe, worked out directly
+    mean_colour = probes.reshape(30, -1, 3).mean(1) / 255
+    np.testing.assert_allclose(pc.features_, mean_colour, atol=1e-5)
