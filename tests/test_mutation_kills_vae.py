@@ -44,3 +44,9 @@ def test_no_progress_bar_by_default(probes, capsys):
     VAE(latent_dim=2, **FAST).fit(probes)
     captured = capsys.readouterr()
     assert captured.err == "" and captured.out == ""
+
+
+def test_traverse_names_n_steps(probes):
+    vae = VAE(latent_dim=2, **FAST).fit(probes)
+    with pytest.raises(ValueError, match=r"^n_steps must be an integer >= 1; got 0$"):
+        vae.traverse(n_steps=0)
