@@ -49,3 +49,18 @@ def test_replace_head_messages_name_the_expected_outputs():
     assert str(info.value) == (
         "head predicts classes [0, 5] but the model's head has 3 outputs; expected class ids in 0..2"
     )
+
+
+def test_replace_head_refuses_class_ids_beyond_the_model_outputs_and_wrong_widths():
+    head = LinearHead(np.zeros((2, 4), np.float32), np.zeros(2, np.float32), np.array([0, 2]))
+    with pytest.raises(ValueError, match=r"^head predicts classes \[0, 2\] but the model's head has 2 outputs; "):
+        replace_head(_model(2), head)
+    two_rows = LinearHead(np.zeros((2, 4), np.float32), np.zeros(2, np.float32), np.array([0, 1]))
+    with pytest.raises(ValueError, match=r"^the model has a single-logit head \(logit > 0 means class 1\) but head"):
+        replace_head(_model(1), two_rows)
+    with pytest.raises(ValueError) as info:
+        replace_head(_model(3), nn.Linear(5, 3))
+    assert str(info.value) == (
+        "head reads 5 features but the model's head '1' reads 4; "
+        "expected a head fitted on the features extract() gives for this model (layer=None)"
+    )
