@@ -1,5 +1,5 @@
-"""ProbeClusters: classifier_features with given probs still clusters the model's features
-(a mutation survivor in compute/probe_clusters.py)."""
+"""ProbeClusters: classifier_features with given probs still clusters the model's features, and
+the tempered variant's documented defaults (mutation survivors in compute/probe_clusters.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from spurwidgets.compute.probe_clusters import ProbeClusters
+from spurwidgets.compute.vae import VAE
 from spurwidgets.datasets import solid_color_probes
 
 
@@ -27,3 +28,16 @@ def test_classifier_features_with_given_probs_still_reads_the_features():
     # the features are the head's input: the mean colour of each probe, worked out directly
     mean_colour = probes.reshape(30, -1, 3).mean(1) / 255
     np.testing.assert_allclose(pc.features_, mean_colour, atol=1e-5)
+
+
+def test_tempered_defaults_are_the_documented_power_8_and_4_centres_per_class():
+    probes = solid_color_probes(n=30, size=8, random_state=0)
+    rng = np.random.default_rng(0)
+    p1 = rng.uniform(0.05, 0.95, size=30)
+    probs = np.stack([1 - p1, p1], axis=1)
+    vae = VAE(latent_dim=2, epochs=1, width=4, batch_size=32, device="cpu").fit(probes)
+    default = ProbeClusters(2, 0, variant="tempered", vae=vae, device="cpu").fit(None, probes, probs=probs)
+    explicit = ProbeClusters(2, 0, variant="tempered", vae=vae, device="cpu", clusters_per_class=4, power=8.0)
+    explicit.fit(None, probes, probs=probs)
+    np.testing.assert_array_equal(default.cluster_centers_, explicit.cluster_centers_)
+    np.testing.assert_array_equal(default.labels_, explicit.labels_)
