@@ -3,11 +3,13 @@ the tempered variant's documented defaults (mutation survivors in compute/probe_
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import torch
 from torch import nn
 
-from spurwidgets.compute.probe_clusters import ProbeClusters
+from spurwidgets.compute.probe_clusters import ProbeClusters, cluster_merged
 from spurwidgets.compute.vae import VAE
 from spurwidgets.datasets import solid_color_probes
 
@@ -41,3 +43,16 @@ def test_tempered_defaults_are_the_documented_power_8_and_4_centres_per_class():
     explicit.fit(None, probes, probs=probs)
     np.testing.assert_array_equal(default.cluster_centers_, explicit.cluster_centers_)
     np.testing.assert_array_equal(default.labels_, explicit.labels_)
+
+
+def test_merged_clusters_with_duplicate_points_keep_only_classes_that_own_a_cluster():
+    # 3 distinct points for 2 x 4 = 8 k-means clusters: some clusters stay empty; every
+    # probe favours class 0, so class 0 alone owns clusters
+    points = np.repeat(np.array([[0.0, 0.0], [5.0, 0.0], [0.0, 5.0]]), 4, axis=0)
+    probs = np.tile([[0.9, 0.1]], (12, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # sklearn: fewer distinct clusters than n_clusters
+        labels, centres, classes = cluster_merged(points, probs, clusters_per_class=4, random_state=0)
+    assert classes.tolist() == [0]
+    assert labels.tolist() == [0] * 12
+    np.testing.assert_allclose(centres, [[5 / 3, 5 / 3]])
