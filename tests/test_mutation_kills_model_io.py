@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
 import torch
 from torch import nn
 
-from spurwidgets.compute.model_io import capture_tensor, token_grid, wants_pixel_values
+from spurwidgets.compute.model_io import Preprocess, capture_tensor, token_grid, wants_pixel_values
 
 
 def test_capture_tensor_takes_the_first_element_of_tuples_and_mappings():
@@ -39,3 +40,16 @@ def test_a_forward_whose_first_argument_is_pixel_values_is_called_by_keyword():
 
     assert wants_pixel_values(ByKeyword()) is True
     assert wants_pixel_values(Positional()) is False
+
+
+def test_a_non_callable_processor_and_a_token_count_without_grid_give_the_full_message():
+    with pytest.raises(TypeError) as info:
+        Preprocess(3)
+    assert str(info.value) == (
+        "processor must be a Hugging Face image processor or a callable taking a uint8 (B, 3, H, W) batch; got int"
+    )
+    with pytest.raises(ValueError) as info:
+        token_grid(torch.zeros(1, 3, 2), nn.Identity(), (8, 8))  # 3 tokens: neither 1 + square nor square
+    assert str(info.value) == (
+        "layer output has 3 tokens, which do not form a patch grid; expected a ViT-style output (B, prefix + h*w, D)"
+    )
