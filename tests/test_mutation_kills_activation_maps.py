@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from spurwidgets.compute.activation_maps import activation_maps, feature_attack, overlay
+from spurwidgets.compute.activation_maps import activation_maps, core_box, feature_attack, feature_visuals, overlay
 from spurwidgets.models import SmallCNN
 
 IMAGES = np.random.default_rng(0).integers(0, 256, size=(2, 16, 16, 3), dtype=np.uint8)
@@ -31,3 +31,24 @@ def test_epsilon_out_of_range_is_named():
     model = SmallCNN(n_classes=2, width=8, random_state=0)
     with pytest.raises(ValueError, match=r"^epsilon must be in \(0\.0, 1\.0\]; got 1\.5$"):
         feature_attack(model, IMAGES, 0, epsilon=1.5, device="cpu")
+
+
+def test_overlay_clips_heat_to_0_1_and_scales_red_below_a_third():
+    pictures = np.full((1, 1, 2, 3), 100, dtype=np.uint8)
+    got = overlay(pictures, np.array([[[0.2, 1.5]]]), alpha=1.0)
+    # h=.2: colour (0.6 * 255, 0, 0), weight .2 -> .8 * 100 + .2 * 153 = 110.6; h=1.5 is clipped to 1: white
+    assert got[0, 0].tolist() == [[111, 80, 80], [255, 255, 255]]
+
+
+def test_core_box_of_a_hot_left_edge_starts_at_column_0():
+    heat = np.zeros((10, 10))
+    heat[4:6, 0:2] = 1.0
+    # hot block rows 4-5, columns 0-1: 2 x 2 grown by 20 % -> side 2, centred on (5, 1) -> top 4, left 0
+    assert core_box(heat) == (4, 0, 2, 2)
+
+
+def test_feature_visuals_attack_with_the_documented_10_steps():
+    model = SmallCNN(n_classes=2, width=8, random_state=0)
+    default = feature_visuals(model, IMAGES, 0, device="cpu")
+    explicit = feature_visuals(model, IMAGES, 0, attack_steps=10, device="cpu")
+    np.testing.assert_array_equal(default["attacks"], explicit["attacks"])

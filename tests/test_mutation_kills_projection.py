@@ -3,6 +3,8 @@ the colouring dtype message (mutation survivors in compute/projection.py); hand-
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -35,3 +37,15 @@ def test_a_point_inside_a_triangle_whose_first_vertices_are_not_its_corners_is_s
 def test_a_text_colouring_is_refused_with_the_full_message():
     with pytest.raises(TypeError, match=r"^colouring 'group' must hold numbers; got dtype <U1$"):
         color_codes(np.array(["a", "b"]), "group")
+
+
+def test_one_d_points_get_a_zero_second_axis_and_titles():
+    projected, titles = project_2d(np.array([[1.5], [-2.0]]))
+    assert titles == ["dim 1", ""] and projected.tolist() == [[1.5, 0.0], [-2.0, 0.0]]
+
+
+def test_a_constant_float_colouring_gets_code_0_without_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        coloured = color_codes(np.full(3, 2.5), "score")
+    assert coloured["codes"].tolist() == [0, 0, 0] and coloured["range"] == (2.5, 2.5)
