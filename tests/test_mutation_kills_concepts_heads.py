@@ -25,7 +25,7 @@ def test_default_k_scores_the_five_most_activating_images(tiny_clip):
     suggestions = suggest_annotations(
         ranker, FEATURES, LABELS, IMAGES, model, processor, CONCEPTS, {0: []}, device="cpu"
     )
-    similarity = concept_similarity(model, processor, IMAGES, CONCEPTS, device="cpu")
+    similarity = concept_similarity(model, processor, IMAGES, CONCEPTS)  # the default device, "auto"
     for cls in (0, 1):
         (feature,) = ranker.top_features_[cls].tolist()
         members = np.flatnonzero(LABELS == cls)  # 6 images per class: k=5 leaves one out

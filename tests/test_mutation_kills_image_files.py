@@ -36,3 +36,16 @@ def test_size_resizes_every_picture_to_a_square(tmp_path):
 def test_bad_paths_give_the_full_message(paths, message):
     with pytest.raises(TypeError, match=message):
         ImageFiles(paths)
+
+
+def test_from_folder_finds_jpg_files_of_any_case(tmp_path):
+    for cls, name in (("a", "x.jpg"), ("b", "y.JPG"), ("b", "notes.txt")):
+        (tmp_path / cls).mkdir(exist_ok=True)
+        path = tmp_path / cls / name
+        if name.endswith("txt"):
+            path.write_text("not an image")
+        else:
+            Image.fromarray(np.zeros((4, 4, 3), dtype=np.uint8)).save(path, format="JPEG")
+    files = ImageFiles.from_folder(tmp_path)
+    assert [Path(p).name for p in files.paths] == ["x.jpg", "y.JPG"]
+    assert files.labels.tolist() == [0, 1] and files.classes == ["a", "b"]
