@@ -8,6 +8,7 @@ import pytest
 from torch import nn
 
 from spurwidgets import SpuriosityRanker
+from spurwidgets.compute.spuriosity import fit_linear_head
 
 RNG = np.random.default_rng(0)
 FEATURES = RNG.random((20, 3)).astype(np.float32)
@@ -35,4 +36,18 @@ def test_a_model_without_linear_head_is_refused_with_the_full_message():
     assert str(info.value) == (
         "head_weight is a Sequential without an nn.Linear head; expected a (C, D) "
         "weight, an nn.Linear or a model whose head extract() finds"
+    )
+
+
+def test_a_one_d_head_weight_is_named():
+    with pytest.raises(ValueError, match=r"^head_weight must be a 2-D array \(N, D\); got "):
+        SpuriosityRanker().fit(FEATURES, LABELS, np.ones(3, dtype=np.float32))
+
+
+def test_fit_linear_head_warns_with_the_full_deprecation_message():
+    with pytest.warns(DeprecationWarning) as record:
+        fit_linear_head(FEATURES, LABELS, device="cpu")
+    assert str(record[0].message) == (
+        "fit_linear_head is deprecated; use refit_head(features, labels, C=...) (a LinearHead; "
+        ".to_torch() gives the nn.Linear)"
     )
