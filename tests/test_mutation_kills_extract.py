@@ -9,6 +9,7 @@ from torch import nn
 from torch.utils.data import Dataset
 
 import spurwidgets
+from spurwidgets.compute.extract import FeatureSet
 
 
 class _BatchRecorder(nn.Module):
@@ -102,3 +103,8 @@ def test_pixel_values_items_with_a_transform_give_the_full_message():
         "images yields model-ready 'pixel_values', so processor=/transform= would be applied "
         "twice; expected images in [0, 1] or uint8 with processor=, or pixel_values without"
     )
+
+
+def test_a_feature_set_built_by_hand_has_no_labels_maps_or_head():
+    fs = FeatureSet(np.zeros((2, 3), np.float32), np.zeros((2, 2), np.float32))
+    assert fs.labels is None and fs.maps is None and fs.head_name is None and len(fs) == 2
