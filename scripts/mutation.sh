@@ -23,38 +23,41 @@ PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 
 declare -A TESTS=(
   [spurwidgets/compute/metrics.py]="tests/test_metrics.py tests/test_metrics_report.py tests/test_bad_inputs.py"
-  [spurwidgets/compute/imageset.py]="tests/test_datasets.py tests/test_bad_inputs.py"
-  [spurwidgets/compute/image_files.py]="tests/test_datasets.py tests/test_feature_store.py"
+  [spurwidgets/compute/imageset.py]="tests/test_mutation_kills_imageset.py tests/test_datasets.py tests/test_bad_inputs.py tests/test_reliability_errors.py tests/test_extract.py"
+  [spurwidgets/compute/image_files.py]="tests/test_mutation_kills_image_files.py tests/test_datasets.py tests/test_feature_store.py"
   [spurwidgets/compute/deprecation.py]="tests/test_deprecation.py"
-  [spurwidgets/compute/validation.py]="tests/test_validation.py tests/test_reliability_errors.py tests/test_validation_exact.py"
-  [spurwidgets/compute/annotations.py]="tests/test_annotations.py tests/test_annotations_concurrency.py tests/test_annotations_exact.py"
-  [spurwidgets/compute/window_clusters.py]="tests/test_mid.py tests/test_mid_refit_groups.py tests/test_mid_confident_reference.py tests/test_mid_exact.py tests/test_mid_scale.py"
-  [spurwidgets/compute/mid.py]="tests/test_mid.py tests/test_mid_refit_groups.py tests/test_reliability_errors.py tests/test_mid_confident_reference.py tests/test_mid_exact.py tests/test_mid_scale.py"
-  [spurwidgets/compute/mid_heads.py]="tests/test_mid.py tests/test_mid_refit_groups.py tests/test_mid_exact.py"
-  [spurwidgets/compute/refit.py]="tests/test_refit.py tests/test_refit_behaviour.py"
+  [spurwidgets/compute/validation.py]="tests/test_mutation_kills_validation.py tests/test_validation.py tests/test_reliability_errors.py tests/test_validation_exact.py"
+  [spurwidgets/compute/annotations.py]="tests/test_mutation_kills_annotations.py tests/test_annotations.py tests/test_annotations_concurrency.py tests/test_annotations_exact.py"
+  [spurwidgets/compute/window_clusters.py]="tests/test_mutation_kills_mid.py tests/test_mid.py tests/test_mid_refit_groups.py tests/test_mid_confident_reference.py tests/test_mid_exact.py tests/test_mid_scale.py"
+  [spurwidgets/compute/mid.py]="tests/test_mutation_kills_mid.py tests/test_mid.py tests/test_mid_refit_groups.py tests/test_reliability_errors.py tests/test_mid_confident_reference.py tests/test_mid_exact.py tests/test_mid_scale.py"
+  [spurwidgets/compute/mid_heads.py]="tests/test_mutation_kills_mid_heads.py tests/test_reliability_errors.py tests/test_mid.py tests/test_mid_refit_groups.py tests/test_mid_exact.py"
+  [spurwidgets/compute/refit.py]="tests/test_mutation_kills_refit.py tests/test_refit.py tests/test_refit_behaviour.py tests/test_refit_solver.py"
   [spurwidgets/compute/linear_head.py]="tests/test_refit.py tests/test_refit_behaviour.py"
-  [spurwidgets/compute/spuriosity.py]="tests/test_spuriosity.py tests/test_spuriosity_exact.py"
-  [spurwidgets/compute/heads.py]="tests/test_any_model.py tests/test_spuriosity.py tests/test_models.py"
-  [spurwidgets/compute/probe_clusters.py]="tests/test_probe_clusters.py tests/test_probe_exact.py tests/test_reliability_errors.py"
-  [spurwidgets/compute/projection.py]="tests/test_latent_scatter.py"
-  [spurwidgets/compute/mislabel.py]="tests/test_mislabel.py"
-  [spurwidgets/compute/vae.py]="tests/test_vae.py"
-  [spurwidgets/compute/spurious_tuning.py]="tests/test_spuriosity_tuning.py"
-  [spurwidgets/compute/tuning_summary.py]="tests/test_tuning_summary.py tests/test_spuriosity_tuning.py"
-  [spurwidgets/compute/concepts.py]="tests/test_concepts.py"
+  [spurwidgets/compute/spuriosity.py]="tests/test_mutation_kills_spuriosity.py tests/test_spuriosity.py tests/test_spuriosity_exact.py"
+  [spurwidgets/compute/heads.py]="tests/test_mutation_kills_concepts_heads.py tests/test_any_model.py tests/test_spuriosity.py tests/test_models.py"
+  [spurwidgets/compute/probe_clusters.py]="tests/test_mutation_kills_probe_clusters.py tests/test_probe_clusters.py tests/test_probe_exact.py tests/test_reliability_errors.py"
+  [spurwidgets/compute/projection.py]="tests/test_mutation_kills_projection.py tests/test_latent_scatter.py tests/test_latent_scatter_scale.py tests/test_bad_inputs.py"
+  [spurwidgets/compute/mislabel.py]="tests/test_mutation_kills_mislabel.py tests/test_mislabel.py tests/test_itm_filter.py tests/test_reference_values.py tests/test_bad_inputs.py"
+  [spurwidgets/compute/vae.py]="tests/test_vae.py tests/test_mutation_kills_vae.py tests/test_reliability_errors.py tests/test_bad_inputs.py tests/test_reference_values.py tests/test_estimators.py"
+  [spurwidgets/compute/spurious_tuning.py]="tests/test_spuriosity_tuning.py tests/test_mutation_kills_tuning.py tests/test_tuning_summary.py"
+  [spurwidgets/compute/tuning_summary.py]="tests/test_mutation_kills_tuning_summary.py tests/test_tuning_summary.py tests/test_spuriosity_tuning.py"
+  [spurwidgets/compute/concepts.py]="tests/test_concepts.py tests/test_mutation_kills_concepts_heads.py"
   [spurwidgets/experiments/probe_table.py]="tests/test_probe_clusters.py"
-  [spurwidgets/compute/extract.py]="tests/test_extract.py"
-  [spurwidgets/compute/images.py]="tests/test_extract.py tests/test_galleries.py"
-  [spurwidgets/compute/activation_maps.py]="tests/test_activation_maps.py"
+  [spurwidgets/compute/extract.py]="tests/test_extract.py tests/test_mutation_kills_extract.py tests/test_any_model.py tests/test_any_model_methods.py tests/test_image_items.py tests/test_activation_maps.py"
+  [spurwidgets/compute/images.py]="tests/test_mutation_kills_images.py tests/test_extract.py tests/test_galleries.py tests/test_image_items.py tests/test_datasets.py tests/test_reliability_errors.py tests/test_feature_card_polish.py tests/test_any_model.py"
+  [spurwidgets/compute/activation_maps.py]="tests/test_mutation_kills_activation_maps.py tests/test_activation_maps.py tests/test_any_model_methods.py tests/test_feature_card_polish.py"
   [spurwidgets/compute/chunked_stats.py]="tests/test_chunked_stats.py tests/test_spuriosity.py"
   [spurwidgets/compute/sorting.py]="tests/test_sorting.py"
   [spurwidgets/compute/subsample.py]="tests/test_refit.py tests/test_refit_behaviour.py tests/test_latent_scatter_scale.py tests/test_subsample_exact.py"
-  [spurwidgets/compute/logistic_solver.py]="tests/test_refit.py tests/test_refit_behaviour.py"
-  [spurwidgets/compute/predictions.py]="tests/test_estimators.py tests/test_mid.py"
-  [spurwidgets/compute/feature_store.py]="tests/test_feature_store.py tests/test_extract.py"
+  [spurwidgets/compute/logistic_solver.py]="tests/test_mutation_kills_logistic_solver.py tests/test_refit.py tests/test_refit_behaviour.py tests/test_refit_solver.py"
+  [spurwidgets/compute/predictions.py]="tests/test_mutation_kills_predictions.py tests/test_estimators.py tests/test_mid.py tests/test_mid_confident_reference.py tests/test_mid_exact.py"
+  [spurwidgets/compute/feature_store.py]="tests/test_mutation_kills_feature_store.py tests/test_feature_store.py tests/test_extract.py"
   [spurwidgets/compute/annotation_export.py]="tests/test_annotation_export.py"
-  [spurwidgets/compute/model_io.py]="tests/test_extract.py tests/test_models.py"
+  [spurwidgets/compute/model_io.py]="tests/test_mutation_kills_model_io.py tests/test_extract.py tests/test_models.py tests/test_any_model.py tests/test_any_model_methods.py"
   [spurwidgets/compute/ray_extract.py]="tests/test_ray_extract.py"
+  [spurwidgets/compute/low_rank.py]="tests/test_mutation_kills_low_rank.py tests/test_refit_solver.py tests/test_refit.py"
+  [spurwidgets/compute/progress.py]="tests/test_mutation_kills_feature_store.py tests/test_models.py tests/test_any_model.py tests/test_estimators.py"
+  [spurwidgets/metrics.py]="tests/test_metrics.py tests/test_import.py"
 )
 if [ "$#" -gt 0 ]; then MODULES=("$@"); else mapfile -t MODULES < <(printf '%s\n' "${!TESTS[@]}" | sort); fi
 
@@ -65,7 +68,7 @@ cd "$SCRATCH"
 export PYTHONPATH="$SCRATCH" OMP_NUM_THREADS=1 MPLBACKEND=Agg HYPOTHESIS_PROFILE=mutation
 # pytest runs through a fork server that has imported torch & co once (~8 s CPU saved per
 # mutant; scripts/mutation_forkserver.py); MUTATION_FORKSERVER=0 starts a fresh python instead
-PYTEST="$PYTHON -m pytest"
+PYTEST="$PYTHON $ROOT/scripts/mutation_forkserver.py plain"  # pytest, any failure = exit code 1 (mutmut 2.x)
 if [ "${MUTATION_FORKSERVER:-1}" != 0 ]; then
   SOCK="$SCRATCH/.forkserver.sock"
   "$PYTHON" "$ROOT/scripts/mutation_forkserver.py" serve "$SOCK" > .forkserver.log 2>&1 &
@@ -85,6 +88,10 @@ for module in "${MODULES[@]}"; do
   rm -f .mutmut-cache
   runner="$PYTEST -x -q -p no:cacheprovider -p no:randomly -m 'not browser and not slow' $existing"
   echo "== $module  (tests:$existing)"
+  if ! eval "$runner" > ".baseline.$(echo "$module" | tr / _)" 2>&1; then  # every failure counts as a kill:
+    echo "   the tests fail without a mutant (.baseline.*): $module skipped" >&2  # so they must pass first
+    continue
+  fi
   log=".mutmut-log.$(echo "$module" | tr / _)"
   if [ -n "${MUTATION_RECHECK:-}" ] || [ -n "${MUTATION_SAMPLE:-}" ]; then
     if [ -n "${MUTATION_RECHECK:-}" ]; then  # the survivors of an earlier run, with today's tests

@@ -1,7 +1,8 @@
 """A fork server that runs pytest with the heavy third-party imports already done.
 
     python scripts/mutation_forkserver.py serve SOCKET        # in the background, cwd = scratch copy
-    python scripts/mutation_forkserver.py run SOCKET ARGS...  # = python -m pytest ARGS, exit code kept
+    python scripts/mutation_forkserver.py run SOCKET ARGS...  # = python -m pytest ARGS, exit code 0 or 1
+    python scripts/mutation_forkserver.py plain ARGS...       # the same without a server
 
 Importing torch, scikit-learn and friends costs ~8 s of CPU per pytest start, more than most
 test files themselves; scripts/mutation.sh runs the tests once per mutant. The server imports
@@ -130,11 +131,18 @@ def run(path: str, args: list[str]) -> int:
     out, sep, rest = data.rpartition(b"\n__EXIT__ ")
     if not sep:  # the child died without reporting (killed): a failed run
         sys.stdout.buffer.write(data)
-        return 3
+        return 1
     sys.stdout.buffer.write(out)
     code = int(rest.split()[0])
     sys.stdout.flush()
-    return code
+    return _failed(code)
+
+
+def _failed(code: int) -> int:
+    # mutmut 2.x counts only exit code 1 as failing tests: a mutant that breaks the import of
+    # spurwidgets (pytest 2: collection error, 4: conftest error) would count as a survivor.
+    # Any failed pytest run is a detected mutant, so every non-zero code becomes 1.
+    return 0 if code == 0 else 1
 
 
 def main() -> None:
@@ -143,6 +151,10 @@ def main() -> None:
         serve(path)
     elif cmd == "run":
         sys.exit(run(path, args))
+    elif cmd == "plain":  # no server: pytest in this process, exit codes mapped like `run`
+        import pytest
+
+        sys.exit(_failed(int(pytest.main([path, *args]))))
     else:
         raise SystemExit(f"unknown command {cmd!r}")
 

@@ -4,6 +4,7 @@
     python scripts/mutation_sample.py score CACHE               # "killed tested total timeouts" of one module
     python scripts/mutation_sample.py survivors CACHE           # ids of the surviving mutants
     python scripts/mutation_sample.py report CACHE...           # per-module and total score with 95 % CIs
+                                                                # (caches of one module are merged)
 
 `enumerate` writes every mutant of MODULE into mutmut's cache (.mutmut-cache, untested) and
 prints a uniformly random sample of N of their ids (seeded, in random order, so a run cut
@@ -71,24 +72,45 @@ def survivors(cache: str) -> list[int]:
     return [r[0] for r in con.execute("select id from Mutant where status = 'bad_survived' order by id")]
 
 
+def _module_statuses(caches: list[str]) -> dict[str, dict[int, str]]:
+    """{module: {mutant id: status}} over `caches`; several caches of one module (samples of
+    other seeds, rechecks) are merged, a later tested status replacing an earlier one. The
+    union of independent uniform samples is again a uniform sample of its size."""
+    modules: dict[str, dict[int, str]] = {}
+    for cache in caches:
+        rows = sqlite3.connect(cache).execute(
+            "select SourceFile.filename, Mutant.id, Mutant.status from Mutant join Line on Mutant.line = Line.id "
+            "join SourceFile on Line.sourcefile = SourceFile.id"
+        )
+        for module, mutant, status in rows:
+            statuses = modules.setdefault(module, {})
+            if status != "untested" or mutant not in statuses:
+                statuses[mutant] = status
+    return modules
+
+
 def report(caches: list[str]) -> None:
     big_total = est = var = 0.0
     all_k = all_n = 0
-    for cache in caches:
-        k, n, big_n, timeouts = counts(cache)
-        files = sqlite3.connect(cache).execute("select filename from SourceFile").fetchall()
-        module = ", ".join(f[0] for f in files) or cache
+    strata: list[tuple[int, int, int]] = []
+    for module, statuses in _module_statuses(caches).items():
+        big_n = len(statuses)
+        n = sum(s != "untested" for s in statuses.values())
+        k = sum(s in KILLED for s in statuses.values())
+        timeouts = sum(s == "bad_timeout" for s in statuses.values())
         if n == 0:
-            print(f"{cache}: nothing tested")
+            print(f"{module}: nothing tested")
             continue
         lo, hi = wilson(k, n, big_n)
         p = k / n
+        left = sorted(m for m, s in statuses.items() if s == "bad_survived")
         print(
             f"{module}: {k} / {n} killed ({100 * p:.1f} %, 95 % CI {100 * lo:.0f}-{100 * hi:.0f} %), "
-            f"sample {n} of {big_n} mutants, {timeouts} by timeout; survivors: {survivors(cache)}"
+            f"sample {n} of {big_n} mutants, {timeouts} by timeout; survivors: {left}"
         )
         all_k += k
         all_n += n
+        strata.append((k, n, big_n))
         big_total += big_n
         est += big_n * p
         fpc = (big_n - n) / (big_n - 1) if big_n > 1 else 0.0
@@ -101,6 +123,25 @@ def report(caches: list[str]) -> None:
             f"{100 * p:.1f} % (95 % CI {100 * max(0, p - half):.1f}-{100 * min(1, p + half):.1f} %) "
             f"of {int(big_total)} mutants"
         )
+        lo, mid, hi, p90 = posterior(strata)
+        print(
+            f"TOTAL (posterior, Jeffreys prior per module: an all-killed sample is not taken as certain): "
+            f"median {100 * mid:.1f} %, 95 % interval {100 * lo:.1f}-{100 * hi:.1f} %, P(>= 90 %) = {p90:.2f}"
+        )
+
+
+def posterior(strata: list[tuple[int, int, int]], draws: int = 100_000) -> tuple[float, float, float, float]:
+    """(2.5 %, 50 %, 97.5 % quantiles, P >= 0.9) of the killed share of all mutants: per module a
+    Beta(k + 1/2, n - k + 1/2) kill rate, the untested N - n mutants drawn from it (seeded)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    killed = np.zeros(draws)
+    for k, n, big_n in strata:
+        killed += k + rng.binomial(big_n - n, rng.beta(k + 0.5, n - k + 0.5, size=draws))
+    share = killed / sum(big_n for _, _, big_n in strata)
+    q = np.percentile(share, [2.5, 50, 97.5])
+    return float(q[0]), float(q[1]), float(q[2]), float((share >= 0.9).mean())
 
 
 def main() -> None:

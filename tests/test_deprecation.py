@@ -50,3 +50,11 @@ def test_latent_scatter_thumbnail_size_is_a_deprecated_alias_of_thumb_size():
         TypeError, match=r"^LatentScatter\(\) got both thumb_size= and its deprecated alias thumbnail_size="
     ):
         LatentScatter(points, images=images, thumb_size=24, thumbnail_size=24)
+
+
+def test_an_alias_to_a_missing_argument_gives_the_full_message():
+    def f(n):
+        return n
+
+    with pytest.raises(TypeError, match=r"^.*f has no argument 'random_state' to alias 'seed' to$"):
+        renamed_arguments(seed="random_state")(f)

@@ -46,3 +46,17 @@ def test_a_cell_just_under_the_equal_share_is_always_kept_whole():
     for seed in range(10):
         rows = density_subsample(points, 200, random_state=seed)
         assert int((rows < 99).sum()) == 99
+
+
+def test_one_cell_subsamples_of_growing_size_are_nested():
+    # grid=1: every point in one cell, so the thinning is a plain random subsample: with the same
+    # random_state a larger size keeps every point of a smaller one and adds exactly one
+    # (a selection that is not exactly the `size` lowest random keys breaks the nesting)
+    points = np.random.default_rng(1).normal(size=(3000, 2))
+    previous = density_subsample(points, 50, random_state=0, grid=1)
+    assert len(previous) == 50
+    for size in range(51, 400):
+        rows = density_subsample(points, size, random_state=0, grid=1)
+        assert len(rows) == size and np.all(np.diff(rows) > 0)
+        assert np.isin(previous, rows).all(), size
+        previous = rows

@@ -1,0 +1,110 @@
+"""extract's documented default batch size and its exact error messages (mutation survivors)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+from torch.utils.data import Dataset
+
+import spurwidgets
+from spurwidgets.compute.extract import FeatureSet
+
+
+class _BatchRecorder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 2)
+        self.sizes: list[int] = []
+
+    def forward(self, x):
+        self.sizes.append(len(x))
+        return self.fc(x.mean(dim=(2, 3)))
+
+
+class _SkipsItsLayer(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.unused = nn.Conv2d(3, 3, 1)
+        self.fc = nn.Linear(3, 2)
+
+    def forward(self, x):
+        return self.fc(x.mean(dim=(2, 3)))
+
+
+def _images(n):
+    return np.random.default_rng(0).integers(0, 256, size=(n, 4, 4, 3), dtype=np.uint8)
+
+
+def test_default_batch_size_is_256_as_documented():
+    model = _BatchRecorder()
+    spurwidgets.extract(model, _images(300), device="cpu")
+    assert model.sizes == [256, 44]
+
+
+def test_a_model_without_linear_layer_is_refused_with_the_full_message():
+    model = nn.Sequential(nn.Conv2d(3, 2, 1), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    with pytest.raises(ValueError) as info:
+        spurwidgets.extract(model, _images(2), device="cpu")
+    assert str(info.value) == (
+        "model has no nn.Linear layer, so the default features (the input of the classification head) "
+        "are undefined; pass layer='<module name>' to choose the feature layer"
+    )
+
+
+def test_an_unknown_backend_is_refused_with_the_full_message():
+    with pytest.raises(ValueError, match=r"^backend must be 'local' or 'ray'; got 'dask'$"):
+        spurwidgets.extract(_BatchRecorder(), _images(2), backend="dask", device="cpu")
+
+
+def test_a_feature_layer_that_forward_never_calls_is_named():
+    with pytest.raises(RuntimeError, match=r"^the feature layer unused was not called during forward$"):
+        spurwidgets.extract(_SkipsItsLayer(), _images(2), layer="unused", device="cpu")
+
+
+class _NanBranch(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.side = nn.Conv2d(3, 2, 1)
+        self.fc = nn.Linear(3, 2)
+
+    def forward(self, x):
+        self.side(x * float("nan"))  # a feature layer whose output is NaN; the logits stay finite
+        return self.fc(x.mean(dim=(2, 3)))
+
+
+def test_features_without_labels_are_none_and_a_parameter_free_model_works():
+    images = _images(3)
+    fs = spurwidgets.extract(_BatchRecorder(), images, device="cpu")
+    assert fs.labels is None
+    pool = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())  # no parameters at all
+    fs = spurwidgets.extract(pool, images, layer="1", device="cpu")
+    want = images.reshape(3, -1, 3).mean(1) / 255  # the mean colour, worked out directly
+    np.testing.assert_allclose(fs.features, want, rtol=1e-5)
+
+
+def test_nan_features_name_the_feature_layer():
+    with pytest.raises(ValueError, match=r"^the model produced NaN or infinite features at 'side'; "):
+        spurwidgets.extract(_NanBranch(), _images(2), layer="side", device="cpu")
+
+
+def test_pixel_values_items_with_a_transform_give_the_full_message():
+    class Ready(Dataset):
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            return {"pixel_values": torch.zeros(3, 4, 4), "labels": 0}
+
+    with pytest.raises(ValueError) as info:
+        spurwidgets.extract(_BatchRecorder(), Ready(), transform=lambda x: x, device="cpu")
+    assert str(info.value) == (
+        "images yields model-ready 'pixel_values', so processor=/transform= would be applied "
+        "twice; expected images in [0, 1] or uint8 with processor=, or pixel_values without"
+    )
+
+
+def test_a_feature_set_built_by_hand_has_no_labels_maps_or_head():
+    fs = FeatureSet(np.zeros((2, 3), np.float32), np.zeros((2, 2), np.float32))
+    assert fs.labels is None and fs.maps is None and fs.head_name is None and len(fs) == 2

@@ -1,0 +1,31 @@
+"""The whitening sample takes every row, with its own weight, up to preconditioner_size rows
+(as documented), and draws equal-weight rows beyond; weighted column moments by hand
+(mutation survivors in logistic_solver.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from spurwidgets.compute.logistic_solver import preconditioner_sample, preconditioner_size, weighted_column_moments
+
+
+def test_up_to_the_size_every_row_keeps_its_weight():
+    size = preconditioner_size(8)
+    assert size == 4096  # max(4096, 4 * 8)
+    w = np.linspace(1.0, 3.0, size)
+    rows, weights = preconditioner_sample(w, 8)
+    assert rows.tolist() == list(range(size))
+    np.testing.assert_allclose(weights, w / w.sum())
+    rows, weights = preconditioner_sample(np.linspace(1.0, 3.0, size + 1), 8)
+    assert len(rows) == size and np.all(weights == 1.0 / size)
+
+
+def test_weighted_column_moments_by_hand_for_weights_not_summing_to_one():
+    x = torch.tensor([[0.0, 1.0], [2.0, 1.0], [4.0, 7.0]])
+    w = torch.tensor([1.0, 1.0, 2.0])  # sum 4
+    mean, var = weighted_column_moments(x, w)
+    # column 0: mean (0 + 2 + 8) / 4 = 2.5, variance (6.25 + 0.25 + 2 * 2.25) / 4 = 2.75
+    # column 1: mean (1 + 1 + 14) / 4 = 4, variance (9 + 9 + 2 * 9) / 4 = 9
+    assert mean.tolist() == [2.5, 4.0]
+    assert var.tolist() == [2.75, 9.0]
