@@ -61,3 +61,9 @@ def test_summary_table_refuses_other_things():
         summary_table({"a": 1})
     with pytest.raises(TypeError, match="got list"):
         summary_table([])
+
+
+@pytest.mark.parametrize("bad", [3, "low spuriosity", None, []])
+def test_summary_html_names_results_for_a_value_that_is_not_results(bad):
+    with pytest.raises(TypeError, match=r"^results must be a TuningResult, a list of them or a dict"):
+        summary_html(bad)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,7 +93,12 @@ def _deprecated(old: str, new: str) -> None:
 def _results(results: Any) -> list[TuningResult]:
     if isinstance(results, TuningResult):
         return [results]
-    values = list(results.values()) if isinstance(results, Mapping) else list(results)
+    if isinstance(results, Mapping):
+        values = list(results.values())
+    elif isinstance(results, Iterable) and not isinstance(results, (str, bytes)):
+        values = list(results)
+    else:
+        values = []  # a bare number or string: the TypeError below names what is expected
     if not values or not all(isinstance(r, TuningResult) for r in values):
         raise TypeError(
             "results must be a TuningResult, a list of them or a dict {strategy: TuningResult}; "
