@@ -58,8 +58,7 @@ display(shot("logit_curve", curve))
     "cluster_gallery": """
 ClusterGallery = widget_class("ClusterGallery")
 mid = sw.MID(random_state=0).fit(fs.features, fs.logits, val.labels)
-gallery = ClusterGallery(val.images[mid.window_], mid.window_clusters_, labels=val.labels[mid.window_],
-                         class_names=val.class_names)
+gallery = ClusterGallery(val, mid.candidate_clusters_, indices=mid.candidates_, class_names=val.class_names)
 gallery.marked = {int(c): "minority" for c in mid.minority_clusters_}  # MID's own flags
 display(shot("cluster_gallery", gallery))
 """,

@@ -51,7 +51,8 @@ class ClusterGallery(ClusterGalleryExport, SpurWidget):
     tags=("minority", "majority"), n_thumbs=8, max_thumbs=48, thumb_size=56)`.
     `images`: any form `ImageSource` accepts. `indices`: the images shown (default: all of
     `images`, in order); `clusters`: the cluster id of each shown image (e.g. MID's
-    `window_clusters_` with `indices=mid.window_`). `labels` (one per image of `images`, or
+    `candidate_clusters_` with `indices=mid.candidates_`: the window plus the misclassified
+    samples, so every cluster MID can flag has a section). `labels` (one per image of `images`, or
     one per shown image) give each section's class mix. `marked`: dict cluster -> tag.
     """
 
