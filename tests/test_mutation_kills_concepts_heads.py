@@ -64,3 +64,12 @@ def test_replace_head_refuses_class_ids_beyond_the_model_outputs_and_wrong_width
         "head reads 5 features but the model's head '1' reads 4; "
         "expected a head fitted on the features extract() gives for this model (layer=None)"
     )
+
+
+def test_object_concepts_outside_the_concepts_are_refused_with_the_full_message():
+    ranker = SpuriosityRanker(n_features=1).fit(FEATURES, LABELS, np.ones((2, 4), dtype=np.float32))
+    with pytest.raises(
+        ValueError,
+        match=r"^object_concepts of class 0 name \['green'\] which are not in concepts \['a digit', 'red', 'blue'\]$",
+    ):
+        suggest_annotations(ranker, FEATURES, LABELS, IMAGES, None, None, CONCEPTS, {0: ["green"]}, device="cpu")

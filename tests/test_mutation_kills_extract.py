@@ -180,3 +180,15 @@ def test_a_nan_feature_of_the_first_image_is_caught():
         r"scaling$",
     ):
         spurwidgets.extract(_NanFeatureOfTheFirstImage(), _images(3), layer="feat", device="cpu")
+
+
+def test_an_out_folder_run_passes_the_processor_on(tmp_path):
+    calls = []
+
+    def processor(batch):
+        calls.append(batch.dtype)
+        return batch.float() / 255
+
+    store = spurwidgets.extract(_BatchRecorder(), _images(3), out=tmp_path / "feats", processor=processor, device="cpu")
+    assert calls and set(calls) == {torch.uint8}
+    assert len(store) == 3
