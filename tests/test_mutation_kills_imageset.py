@@ -27,9 +27,10 @@ def test_bad_groups_are_named():
         ImageSet(IMAGES, np.array([0, 1, 0, 1]), groups=np.array([0, -1, 0, 0]))
 
 
-def test_names_default_to_empty_lists():
+def test_group_names_default_to_an_empty_list_that_slices_keep():
     imageset = ImageSet(IMAGES, np.array([0, 1, 0, 1]))
-    assert imageset.class_names == [] and imageset.group_names == []
+    assert imageset.group_names == [] and imageset[1:3].group_names == []
+    assert imageset.class_names == ["0", "1"]
 
 
 def test_non_uint8_images_are_refused_with_the_full_message():
