@@ -97,3 +97,15 @@ def test_token_grid_refuses_a_patch_grid_larger_than_the_tokens():
         r"\(B, prefix \+ h\*w, D\)$",
     ):
         token_grid(torch.zeros(1, 5, 3), model, (8, 8))
+
+
+def test_token_grid_without_patch_size_reads_a_prefix_free_square_grid():
+    # 16 tokens and no CLS (e.g. a model without a class token): a 4 x 4 grid, not an error
+    # (was refused: the side was taken from n_tokens - 1 only)
+    act = torch.arange(16, dtype=torch.float32).reshape(1, 16, 1)
+    grid = token_grid(act, nn.Identity(), (32, 32))
+    assert grid.shape == (1, 1, 4, 4) and grid[0, 0, 0].tolist() == [0.0, 1.0, 2.0, 3.0]
+    assert token_grid(torch.zeros(2, 49, 3), nn.Identity(), (7, 7)).shape == (2, 3, 7, 7)
+    for n_tokens in (0, 3, 21):  # neither a square nor one more than a square
+        with pytest.raises(ValueError, match=rf"^layer output has {n_tokens} tokens, which do not form a patch grid"):
+            token_grid(torch.zeros(1, n_tokens, 2), nn.Identity(), (8, 8))
