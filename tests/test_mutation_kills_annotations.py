@@ -49,3 +49,21 @@ def test_a_temporary_file_that_cannot_be_created_gives_the_clear_error(tmp_path,
         r"applied\. Make the file and its folder writable, or pass another path\.$",
     ):
         store.set(0, 1, "core")
+
+
+def test_an_interrupt_before_the_temporary_file_exists_propagates_unchanged(tmp_path, monkeypatch):
+    import os
+
+    import spurwidgets.compute.annotations as annotations
+
+    store = AnnotationStore(tmp_path / "notes.json", n_classes=2, n_features=3)
+    real_open = os.open
+
+    def interrupted(file, *args, **kwargs):
+        if str(file).endswith(".tmp"):
+            raise KeyboardInterrupt
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(annotations.os, "open", interrupted)
+    with pytest.raises(KeyboardInterrupt):  # not a FileNotFoundError from cleaning up a missing file
+        store.set(0, 1, "core")
