@@ -74,15 +74,37 @@ def survivors(cache: str) -> list[int]:
 
 def _module_statuses(caches: list[str]) -> dict[str, dict[int, str]]:
     """{module: {mutant id: status}} over `caches`; several caches of one module (samples of
-    other seeds, rechecks) are merged, a later tested status replacing an earlier one. The
-    union of independent uniform samples is again a uniform sample of its size."""
-    modules: dict[str, dict[int, str]] = {}
-    for cache in caches:
+    other seeds, rechecks) are merged in the order they were written, a later tested status
+    replacing an earlier one. The union of independent uniform samples is again a uniform
+    sample of its size."""
+    import os
+
+    per_cache: list[tuple[str, list[tuple[str, int, str]]]] = []
+    for cache in sorted(caches, key=os.path.getmtime):  # oldest first: a later status wins
         rows = sqlite3.connect(cache).execute(
             "select SourceFile.filename, Mutant.id, Mutant.status from Mutant join Line on Mutant.line = Line.id "
             "join SourceFile on Line.sourcefile = SourceFile.id"
         )
+        per_cache.append((cache, list(rows)))
+    # mutant ids are only comparable within one version of a module's source: keep the caches
+    # whose number of mutants matches the newest cache of that module, skip (and say) the others
+    newest: dict[str, int] = {}
+    for _, rows in per_cache:
+        sizes: dict[str, int] = {}
+        for module, _, _ in rows:
+            sizes[module] = sizes.get(module, 0) + 1
+        newest.update(sizes)
+    modules: dict[str, dict[int, str]] = {}
+    for cache, rows in per_cache:
+        sizes = {}
+        for module, _, _ in rows:
+            sizes[module] = sizes.get(module, 0) + 1
+        stale = {m for m, n in sizes.items() if n != newest[m]}
+        for m in sorted(stale):
+            print(f"skipped {cache}: {m} had {sizes[m]} mutants there, {newest[m]} in the newest cache")
         for module, mutant, status in rows:
+            if module in stale:
+                continue
             statuses = modules.setdefault(module, {})
             if status != "untested" or mutant not in statuses:
                 statuses[mutant] = status

@@ -61,3 +61,16 @@ def test_csv_export_refuses_bad_sources(store, tmp_path):
     with pytest.raises(ValueError, match=r"^class_names has 1 names but the store has 2 classes$"):
         annotations_to_csv(store, tmp_path / "x.csv", class_names=["red"])
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_a_ranker_of_another_shape_is_refused_with_both_shapes(store, tmp_path):
+    class OtherShape(FittedRanker):
+        importance_ = np.zeros((3, 5))
+
+    with pytest.raises(ValueError, match=r"^ranker has 3 classes x 5 features but the store is sized 2 x 4$"):
+        annotations_to_csv(store, tmp_path / "x.csv", ranker=OtherShape())
+
+
+def test_missing_parent_folders_are_created(store, tmp_path):
+    path = annotations_to_csv(store, tmp_path / "a" / "b" / "notes.csv")
+    assert path.read_text().splitlines()[0] == "class,feature,label"

@@ -64,3 +64,25 @@ def test_replace_head_refuses_class_ids_beyond_the_model_outputs_and_wrong_width
         "head reads 5 features but the model's head '1' reads 4; "
         "expected a head fitted on the features extract() gives for this model (layer=None)"
     )
+
+
+def test_object_concepts_outside_the_concepts_are_refused_with_the_full_message():
+    ranker = SpuriosityRanker(n_features=1).fit(FEATURES, LABELS, np.ones((2, 4), dtype=np.float32))
+    with pytest.raises(
+        ValueError,
+        match=r"^object_concepts of class 0 name \['green'\] which are not in concepts \['a digit', 'red', 'blue'\]$",
+    ):
+        suggest_annotations(ranker, FEATURES, LABELS, IMAGES, None, None, CONCEPTS, {0: ["green"]}, device="cpu")
+
+
+def test_replace_head_full_messages_for_single_logit_and_headless_models():
+    two_rows = LinearHead(np.zeros((2, 4), np.float32), np.zeros(2, np.float32), np.array([0, 1]))
+    with pytest.raises(ValueError) as info:
+        replace_head(_model(1), two_rows)
+    assert str(info.value) == (
+        "the model has a single-logit head (logit > 0 means class 1) but head predicts classes [0, 1]; "
+        "expected a two-class head over classes [0, 1]"
+    )
+    with pytest.raises(ValueError) as info:
+        replace_head(nn.Sequential(nn.ReLU()), two_rows)
+    assert str(info.value) == "model has no nn.Linear head to replace; expected a classifier ending in an nn.Linear"

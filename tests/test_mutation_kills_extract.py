@@ -108,3 +108,87 @@ def test_pixel_values_items_with_a_transform_give_the_full_message():
 def test_a_feature_set_built_by_hand_has_no_labels_maps_or_head():
     fs = FeatureSet(np.zeros((2, 3), np.float32), np.zeros((2, 2), np.float32))
     assert fs.labels is None and fs.maps is None and fs.head_name is None and len(fs) == 2
+
+
+def test_the_empty_layer_name_is_not_a_module():
+    from spurwidgets.compute.extract import get_module
+
+    with pytest.raises(ValueError, match=r"^layer '' is not a module of the model; valid names: 'unused', 'fc'$"):
+        get_module(_SkipsItsLayer(), "")
+
+
+class _RecordsMoves(nn.Linear):
+    def __init__(self):
+        super().__init__(3, 2)
+        self.moves: list[str] = []
+
+    def to(self, device):  # record instead of moving: no GPU needed
+        self.moves.append(str(device))
+        return self
+
+
+def test_eval_mode_moves_to_another_device_and_back():
+    from spurwidgets.compute.extract import eval_mode
+
+    model = _RecordsMoves()
+    with eval_mode(model, torch.device("cuda")):
+        assert model.moves == ["cuda"]
+    assert model.moves == ["cuda", "cpu"]
+    with eval_mode(model, torch.device("cpu")):
+        pass
+    assert model.moves == ["cuda", "cpu"]  # already there: never moved
+
+
+def test_the_ray_backend_needs_an_out_folder_and_refuses_return_maps(tmp_path):
+    message = r"^backend='ray' needs out=<folder> for its shard files and cannot return_maps$"
+    with pytest.raises(ValueError, match=message):
+        spurwidgets.extract(_BatchRecorder(), _images(2), backend="ray")
+    with pytest.raises(ValueError, match=message):
+        spurwidgets.extract(_BatchRecorder(), _images(2), out=tmp_path / "feats", return_maps=True)
+
+
+class _KeywordOnly(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 2)
+
+    def forward(self, *, pixel_values):
+        return self.fc(pixel_values.mean(dim=(2, 3)))
+
+
+def test_a_model_taking_pixel_values_by_keyword_only_is_called_by_keyword():
+    fs = spurwidgets.extract(_KeywordOnly(), _images(3), device="cpu")
+    assert fs.features.shape == (3, 3)
+
+
+class _NanFeatureOfTheFirstImage(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.feat = nn.Identity()
+        self.fc = nn.Linear(3, 2)
+
+    def forward(self, x):
+        f = x.mean(dim=(2, 3))
+        f = self.feat(torch.where(torch.arange(len(f))[:, None] == 0, torch.nan, f))
+        return self.fc(torch.nan_to_num(f))  # finite logits: only the features are bad
+
+
+def test_a_nan_feature_of_the_first_image_is_caught():
+    with pytest.raises(
+        ValueError,
+        match=r"^the model produced NaN or infinite features at 'feat'; check the model's weights and the input "
+        r"scaling$",
+    ):
+        spurwidgets.extract(_NanFeatureOfTheFirstImage(), _images(3), layer="feat", device="cpu")
+
+
+def test_an_out_folder_run_passes_the_processor_on(tmp_path):
+    calls = []
+
+    def processor(batch):
+        calls.append(batch.dtype)
+        return batch.float() / 255
+
+    store = spurwidgets.extract(_BatchRecorder(), _images(3), out=tmp_path / "feats", processor=processor, device="cpu")
+    assert calls and set(calls) == {torch.uint8}
+    assert len(store) == 3

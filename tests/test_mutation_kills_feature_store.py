@@ -55,3 +55,8 @@ def test_a_folder_without_manifest_is_refused_with_the_full_message(tmp_path):
     assert str(info.value) == (
         f"folder must be an extract(out=...) result folder with manifest.json; got {str(tmp_path)!r}"
     )
+
+
+def test_result_folders_are_written_in_format_version_1(tmp_path):
+    spurwidgets.extract(_model(), IMAGES[:4], out=tmp_path / "r", batch_size=4, device="cpu")
+    assert json.loads((tmp_path / "r" / "manifest.json").read_text())["version"] == 1

@@ -49,3 +49,26 @@ def test_from_folder_finds_jpg_files_of_any_case(tmp_path):
     files = ImageFiles.from_folder(tmp_path)
     assert [Path(p).name for p in files.paths] == ["x.jpg", "y.JPG"]
     assert files.labels.tolist() == [0, 1] and files.classes == ["a", "b"]
+
+
+def test_from_folder_reads_jpeg_and_webp_files_and_skips_others(tmp_path):
+    (tmp_path / "cat").mkdir()
+    picture = Image.fromarray(np.zeros((4, 4, 3), dtype=np.uint8))
+    for name in ("a.jpeg", "b.webp", "c.JPEG"):
+        picture.save(tmp_path / "cat" / name)
+    (tmp_path / "cat" / "notes.txt").write_text("not an image")
+    files = ImageFiles.from_folder(tmp_path)
+    assert [Path(p).name for p in files.paths] == ["a.jpeg", "b.webp", "c.JPEG"]
+
+
+def test_a_table_with_a_path_column_becomes_image_files_and_others_pass_through(tmp_path):
+    import pandas as pd
+
+    from spurwidgets.compute.image_files import as_image_input
+
+    path = tmp_path / "a.png"
+    Image.fromarray(np.zeros((4, 4, 3), dtype=np.uint8)).save(path)
+    files = as_image_input(pd.DataFrame({"path": [str(path)], "label": [1]}))
+    assert isinstance(files, ImageFiles) and len(files) == 1
+    other = pd.DataFrame({"file": [str(path)]})
+    assert as_image_input(other) is other

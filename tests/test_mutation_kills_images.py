@@ -86,3 +86,19 @@ def test_display_pictures_of_float_images_round_x_times_255_and_clip():
     assert pictures.dtype == np.uint8 and pictures.shape == (1, 1, 3, 3)
     # pixel j's channels are array[0, :, 0, j] * 255, rounded: 0.5 -> 127.5 -> 128 (half to even: 128)
     assert pictures[0, 0].tolist() == [[0, 51, 255], [128, 102, 0], [255, 255, 128]]
+
+
+def test_a_string_is_refused_with_the_full_message_naming_images():
+    with pytest.raises(
+        TypeError,
+        match=r"^images must be a uint8 array \(N, H, W, 3\), a float array/tensor \(N, 3, H, W\) in \[0, 1\], an "
+        r"ImageSet, a torch Dataset yielding \(image, label\) or image, or a DataLoader; got str$",
+    ):
+        ImageSource("abc")
+
+
+def test_an_infinite_value_is_reported_as_infinite_not_as_out_of_range():
+    images = np.zeros((1, 3, 2, 2), dtype=np.float32)
+    images[0, 0, 0, 0] = np.inf  # min 0 is finite, max inf is not
+    with pytest.raises(ValueError, match=r"^images contains NaN or infinite values; expected floats in \[0, 1\]$"):
+        ImageSource(images)

@@ -29,3 +29,47 @@ def test_weighted_column_moments_by_hand_for_weights_not_summing_to_one():
     # column 1: mean (1 + 1 + 14) / 4 = 4, variance (9 + 9 + 2 * 9) / 4 = 9
     assert mean.tolist() == [2.5, 4.0]
     assert var.tolist() == [2.75, 9.0]
+
+
+def test_cpu_tensors_go_to_the_numpy_solver_by_default_and_to_torch_on_request(monkeypatch):
+    from spurwidgets.compute import logistic_solver
+
+    calls = []
+    real = logistic_solver._solve_numpy
+
+    def recording(*args, **kwargs):
+        calls.append("numpy")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(logistic_solver, "_solve_numpy", recording)
+    x = torch.tensor([[0.0, 1.0], [1.0, 0.0], [0.5, 2.0], [2.0, 0.5]])
+    y = torch.tensor([0, 1, 0, 1])
+    w = torch.full((4,), 0.25)
+    default = logistic_solver.solve(x, y, w, 1, 0.1, None, 100, 1e-8)
+    assert calls == ["numpy"]
+    torch_path = logistic_solver.solve(x, y, w, 1, 0.1, None, 100, 1e-8, solver="torch")
+    assert calls == ["numpy"]  # not called again
+    np.testing.assert_allclose(torch_path[0].numpy(), default[0].numpy(), atol=1e-4)
+
+
+def test_all_zero_weights_above_the_size_keep_every_row_equally():
+    w = np.zeros(4097)
+    rows, weights = preconditioner_sample(w, 8)
+    assert rows.tolist() == list(range(4097)) and np.all(weights == 1.0 / 4097)
+
+
+def test_the_torch_path_with_a_ridge_above_the_feature_variance_and_a_warm_start():
+    from spurwidgets.compute import logistic_solver
+
+    x = torch.tensor([[0.0, 1.0], [1.0, 0.0], [0.5, 2.0], [2.0, 0.5]])
+    y = torch.tensor([0, 1, 0, 1])
+    w = torch.full((4,), 0.25)
+    weight, bias, _ = logistic_solver.solve(x, y, w, 1, 2.0, None, 100, 1e-10)  # ridge 2 > var / 4
+    torch_weight, torch_bias, _ = logistic_solver.solve(x, y, w, 1, 2.0, None, 100, 1e-10, solver="torch")
+    assert torch.isfinite(torch_weight).all()
+    np.testing.assert_allclose(torch_weight.numpy(), weight.numpy(), atol=1e-4)
+    # warm-started at the optimum, one iteration stays there (the intercept is mapped back exactly)
+    warm_weight, warm_bias, _ = logistic_solver.solve(
+        x, y, w, 1, 2.0, (weight.clone(), bias.clone()), 1, 1e-10, solver="torch"
+    )
+    np.testing.assert_allclose(warm_bias.numpy(), bias.numpy(), atol=1e-4)

@@ -27,3 +27,21 @@ def test_all_zero_weights_mean_equal_weights():
     # the span of the data: e1 and e2 (up to sign and rotation inside the span)
     np.testing.assert_allclose(np.abs(directions[2:]), 0.0, atol=1e-4)
     np.testing.assert_allclose(directions.T @ directions, np.eye(2), atol=1e-5)
+
+
+def test_a_group_contrast_outside_the_basis_is_dropped_under_a_thousandth_of_the_largest():
+    from spurwidgets.compute.low_rank import with_group_means
+
+    basis = np.eye(3, 1, dtype=np.float32)  # e0
+    codes = np.repeat([0, 1], 2)
+    weights = np.ones(4)
+    for outside, kept in ((0.25, False), (10.0, True)):
+        # group means -/+ (1000, outside, 0): contrasts of norm ~1000, their part outside e0 is
+        # sqrt(2) * outside, against a threshold of 1e-3 * 1000 = 1
+        features = np.array([[-1000, -outside, 0]] * 2 + [[1000, outside, 0]] * 2, dtype=np.float32)
+        out = with_group_means(features, weights, codes, basis)
+        if kept:
+            assert out.shape == (3, 2)
+            np.testing.assert_allclose(np.abs(out[:, 1]), [0, 1, 0], atol=1e-6)
+        else:
+            assert out.shape == (3, 1)

@@ -51,3 +51,25 @@ def test_evenly_spaced_keeps_both_ends():
     rows = np.arange(100, 110)
     assert wc.evenly_spaced(rows, 4).tolist() == [100, 103, 106, 109]
     assert wc.evenly_spaced(rows, 10).tolist() == list(range(100, 110))
+
+
+class _PredictsClassZero:
+    def predict(self, features):
+        return np.zeros(len(features), dtype=np.int64)
+
+
+def test_report_counts_are_ints_and_bad_labels_are_named():
+    groups = np.tile([0, 1], 30)
+    table = MID().report(X, np.stack([-LOGITS, LOGITS], 1), Y, groups, head=_PredictsClassZero())
+    assert table["n"].tolist() == [30, 30, 60, 60] and table["n"].dtype.kind == "i"
+    bad = Y.copy()
+    bad[0] = -1
+    with pytest.raises(ValueError, match=r"^labels must be non-negative integers; got minimum -1$"):
+        MID().report(X, np.stack([-LOGITS, LOGITS], 1), bad, groups, head=_PredictsClassZero())
+
+
+def test_enrichment_names_true_groups_in_its_message():
+    mid = MID()
+    mid.window_, mid.labels_ = np.array([0]), np.zeros(4, dtype=np.int64)
+    with pytest.raises(ValueError, match=r"^true_groups must be non-negative integers; got minimum -1$"):
+        mid.enrichment(np.array([0, 1, -1, 0]), [1])

@@ -93,3 +93,53 @@ def test_out_of_fold_proba_defaults_to_the_auto_device():
     labels = np.repeat([0, 1], 10)
     proba = out_of_fold_proba(features, labels)
     assert proba.shape == (20, 2) and np.allclose(proba.sum(1), 1.0)
+
+
+def test_zero_shot_probabilities_without_logit_scale_use_exactly_100():
+    # a mean colour (255, 250, 0): cosines 255 / r and 250 / r with text 0 and 1, 0 with text 2
+    images = np.zeros((1, 2, 2, 3), dtype=np.uint8)
+    images[0, ..., 0], images[0, ..., 1] = 255, 250
+    zs = ZeroShotFilter(_StubClip(), _processor, images, ["red", "green", "blue"], device="cpu")
+    logits = 100.0 * np.array([255.0, 250.0, 0.0]) / np.hypot(255.0, 250.0)
+    expected = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
+    np.testing.assert_allclose(zs.zero_shot_proba(np.array([0]))[0], expected, rtol=1e-5, atol=1e-12)
+
+
+def test_zero_shot_images_go_to_the_model_in_batches_of_64_by_default():
+    sizes = []
+
+    class Counting(_StubClip):
+        def get_image_features(self, pixel_values):
+            sizes.append(len(pixel_values))
+            return super().get_image_features(pixel_values)
+
+    images = np.zeros((70, 2, 2, 3), dtype=np.uint8)
+    ZeroShotFilter(Counting(), _processor, images, ["red", "green"], device="cpu").zero_shot_proba(np.arange(70))
+    assert sizes == [64, 6]
+
+
+def test_out_of_fold_proba_trains_each_head_on_the_other_folds(monkeypatch):
+    import spurwidgets.compute.mislabel as mislabel
+
+    calls = []
+    real = mislabel.refit_head
+
+    def recording(features, labels, **kwargs):
+        calls.append(len(features))
+        return real(features, labels, **kwargs)
+
+    monkeypatch.setattr(mislabel, "refit_head", recording)
+    features = np.random.default_rng(0).normal(size=(20, 3)).astype(np.float32)
+    labels = np.repeat([0, 1], 10)
+    out_of_fold_proba(features, labels, device="cpu")
+    # 5 stratified folds of 2 + 2 items: each head sees the 16 items of the other four folds
+    assert calls == [16, 16, 16, 16, 16]
+
+
+def test_out_of_fold_proba_default_seed_is_0():
+    rng = np.random.default_rng(1)
+    features = rng.normal(size=(20, 3)).astype(np.float32)
+    labels = np.repeat([0, 1], 10)
+    default = out_of_fold_proba(features, labels, device="cpu")
+    np.testing.assert_array_equal(default, out_of_fold_proba(features, labels, random_state=0, device="cpu"))
+    assert not np.array_equal(default, out_of_fold_proba(features, labels, random_state=1, device="cpu"))

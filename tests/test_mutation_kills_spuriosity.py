@@ -51,3 +51,15 @@ def test_fit_linear_head_warns_with_the_full_deprecation_message():
         "fit_linear_head is deprecated; use refit_head(features, labels, C=...) (a LinearHead; "
         ".to_torch() gives the nn.Linear)"
     )
+
+
+def test_min_std_zero_is_refused_naming_min_std():
+    with pytest.raises(ValueError, match=r"^min_std must satisfy min_std > 0; got 0$"):
+        SpuriosityRanker(min_std=0).fit(FEATURES, LABELS, np.ones((2, 3), dtype=np.float32))
+
+
+def test_fit_linear_head_with_its_defaults_warns_at_the_callers_line():
+    with pytest.warns(DeprecationWarning, match=r"^fit_linear_head is deprecated") as record:
+        head = fit_linear_head(FEATURES, LABELS)  # device="auto" by default
+    assert record[0].filename == __file__
+    assert isinstance(head, nn.Linear) and head.weight.shape == (2, 3)

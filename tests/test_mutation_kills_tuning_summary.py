@@ -59,3 +59,18 @@ def test_bad_results_are_refused_with_the_full_message():
         match=r"^results must be a TuningResult, a list of them or a dict \{strategy: TuningResult\}; got list$",
     ):
         summary_html([3])
+
+
+def test_deprecated_attributes_warn_at_the_callers_line_with_the_replacement():
+    result = _result()
+    with pytest.warns(DeprecationWarning) as record:
+        result.stopped_early  # noqa: B018
+    assert str(record[0].message) == "TuningResult.stopped_early is deprecated; use result.reached_threshold"
+    assert record[0].filename == __file__
+
+
+def test_summary_html_cells_rows_and_notes_are_adjacent():
+    page = summary_html({"a": _result(note="n1"), "b": _result(note="n2")})
+    assert re.search(r'<thead><tr>(<th style="[^"]*">[^<]*</th>)+</tr></thead>', page)
+    assert re.search(r'<tbody>(<tr>(<td style="[^"]*">[^<]*</td>)+</tr>){2}</tbody>', page)
+    assert page.endswith('"><li>random: n1</li><li>random: n2</li></ul></div>')

@@ -50,3 +50,20 @@ def test_traverse_names_n_steps(probes):
     vae = VAE(latent_dim=2, **FAST).fit(probes)
     with pytest.raises(ValueError, match=r"^n_steps must be an integer >= 1; got 0$"):
         vae.traverse(n_steps=0)
+
+
+def test_evaluation_loss_uses_the_posterior_mean_and_training_loss_samples(probes):
+    import torch
+
+    vae = VAE(latent_dim=2, **FAST).fit(probes)
+    x = vae._images(probes[:8], "probes")
+    with torch.no_grad():
+        evaluation = [float(vae._loss(vae.model_, x, None)) for _ in range(2)]
+        sampled = [float(vae._loss(vae.model_, x, torch.Generator().manual_seed(s))) for s in (1, 2)]
+    assert evaluation[0] == evaluation[1]  # no noise without a generator
+    assert sampled[0] != sampled[1]  # the generator's noise enters z
+
+
+def test_zero_epochs_are_refused_naming_epochs(probes):
+    with pytest.raises(ValueError, match=r"^epochs must be an integer >= 1; got 0$"):
+        VAE(latent_dim=2, **{**FAST, "epochs": 0}).fit(probes)

@@ -60,3 +60,27 @@ def test_one_cell_subsamples_of_growing_size_are_nested():
         assert len(rows) == size and np.all(np.diff(rows) > 0)
         assert np.isin(previous, rows).all(), size
         previous = rows
+
+
+def test_a_small_dense_cell_is_kept_whole_and_the_larger_ones_share_the_rest():
+    # 50, 300 and 900 points, 200 drawn: t = (200 - 50) / 2 = 75, so the 50 are all kept and
+    # the other two cells give about 75 each (a share that ignored the kept cells would differ)
+    points = _blobs([50, 300, 900])
+    taken = []
+    for seed in range(8):
+        rows = density_subsample(points, 200, random_state=seed, grid=3)
+        assert len(rows) == 200 and int((rows < 50).sum()) == 50
+        taken.append(int(((rows >= 50) & (rows < 350)).sum()))
+    assert abs(np.mean(taken) - 75) < 6
+
+
+def test_single_point_cells_count_towards_the_share():
+    # ten 1-point cells, 97 and 900 points, 200 drawn: t = (200 - 10) / 2 = 95 < 97, so the
+    # 97-point cell is thinned (about 95 kept), not kept whole as a share without the singletons would
+    points = _blobs([1] * 10 + [97, 900])
+    taken = []
+    for seed in range(10):
+        rows = density_subsample(points, 200, random_state=seed, grid=12)
+        assert set(range(10)) <= set(rows.tolist())
+        taken.append(int(((rows >= 10) & (rows < 107)).sum()))
+    assert min(taken) < 97 and abs(np.mean(taken) - 95) < 3

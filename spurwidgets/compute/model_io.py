@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 import sys
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -170,7 +171,8 @@ def token_grid(act: torch.Tensor, model: nn.Module, image_hw: tuple[int, ...]) -
     if isinstance(patch, int) and patch > 0 and len(image_hw) == 2:
         h, w = image_hw[0] // patch, image_hw[1] // patch
     else:
-        side = int((n_tokens - 1) ** 0.5) if n_tokens > 1 else 1
+        side = math.isqrt(n_tokens)  # a square grid alone, else one leading CLS token before it
+        side = side if side * side == n_tokens else math.isqrt(max(n_tokens - 1, 0))
         h = w = side if side * side in (n_tokens - 1, n_tokens) else 0
     if h * w == 0 or h * w > n_tokens:
         raise ValueError(
