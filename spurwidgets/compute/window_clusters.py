@@ -10,7 +10,8 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.utils import check_random_state
 
-from .window_kmeans import blas_controller, center_distances, lloyd_kmeans, stable_subsample
+from .logistic_pass import one_blas_thread
+from .window_kmeans import center_distances, lloyd_kmeans, stable_subsample
 
 
 def margins(logits: np.ndarray, class_index: int | None = None) -> np.ndarray:
@@ -69,7 +70,7 @@ def cluster_per_class(
             sample = stable_subsample(rows, max_samples, random_state)
             # Thin products (k columns): one BLAS thread is faster than several, which wait
             # for each other (10x slower here when other processes load the cores).
-            with blas_controller().limit(limits=1, user_api="blas"):
+            with one_blas_thread():
                 center = lloyd_kmeans(np.asarray(features[rows[sample]], dtype=np.float32), k, rng, init=start)
                 dist = center_distances(features, rows, center)  # no float64 row copy
             assigned = dist.argmin(1)

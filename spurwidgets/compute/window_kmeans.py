@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.utils import check_random_state
-from threadpoolctl import ThreadpoolController
 
 
 def stable_subsample(rows: np.ndarray, size: int, random_state) -> np.ndarray:
@@ -22,16 +21,6 @@ def stable_subsample(rows: np.ndarray, size: int, random_state) -> np.ndarray:
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         z ^= z >> np.uint64(31)
     return np.sort(np.argpartition(z, size - 1)[:size])
-
-
-_CONTROLLER: list[ThreadpoolController] = []
-
-
-def blas_controller() -> ThreadpoolController:
-    """One ThreadpoolController per process (building one reads /proc/self/maps: ~15 ms)."""
-    if not _CONTROLLER:
-        _CONTROLLER.append(ThreadpoolController())
-    return _CONTROLLER[0]
 
 
 def lloyd_kmeans(x: np.ndarray, n_clusters: int, rng, n_init: int = 4, max_iter: int = 100, init=None) -> np.ndarray:
