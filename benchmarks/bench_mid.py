@@ -38,7 +38,7 @@ from spurwidgets.datasets import colored_digits
 from spurwidgets.models import SmallCNN, train_classifier
 
 #: Fine-tuning recipe shared with lesson 01: gentle on the backbone, fast on the fresh head.
-FINETUNE = {"epochs": 2, "lr": 1e-4, "head_lr": 3e-3}
+FINETUNE = {"epochs": 2, "lr": 3e-4, "head_lr": 3e-3}
 
 
 def pretrained_task(kind: str, seed: int, correlation: float = 0.95):

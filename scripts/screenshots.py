@@ -30,7 +30,7 @@ from spurwidgets.models import SmallCNN, train_classifier
 train, val, test = colored_digits("train"), colored_digits("val"), colored_digits("test")
 # The lesson's regime: a pretrained backbone fine-tuned by ERM on the biased train split; the
 # windows, rankings and refits use the held-out val split, the tables the test split.
-model = train_classifier(SmallCNN.pretrained(n_classes=2), train, epochs=2, lr=1e-4, head_lr=3e-3, progress=False)
+model = train_classifier(SmallCNN.pretrained(n_classes=2), train, epochs=2, lr=3e-4, head_lr=3e-3, progress=False)
 fs = sw.extract(model, val)
 def widget_class(name):
     # `spurwidgets.widgets.<name>` when exported, else found in the widget modules directly.

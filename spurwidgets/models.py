@@ -27,13 +27,29 @@ class SmallCNN(nn.Module):
     `features` (a module name usable as `extract(..., layer="features")`) gives spatial maps
     whose channels are exactly the penultimate features (the head's input after pooling), so
     the activation map of feature i is channel i of `features`.
+
+    `feature_dim`: when set, a 1x1 conv (+ ReLU) widens the last block to `feature_dim`
+    channels before pooling, as ResNets widen their last stage: a linear head then separates
+    unions of classes (digits 0-4 against 5-9) that 32 pooled channels cannot. It is seeded
+    with `random_state + 1000`, so the three conv blocks start exactly as without it.
     """
 
-    def __init__(self, n_classes: int = 2, width: int = 32, random_state: int = 0, *, batch_norm: bool = False):
+    def __init__(
+        self,
+        n_classes: int = 2,
+        width: int = 32,
+        random_state: int = 0,
+        *,
+        batch_norm: bool = False,
+        feature_dim: int | None = None,
+    ):
         super().__init__()
         n_classes = check_positive_int(n_classes, "n_classes")
         width = check_positive_int(width, "width")
+        if feature_dim is not None:
+            feature_dim = check_positive_int(feature_dim, "feature_dim")
         self.batch_norm = bool(batch_norm)
+        self.width, self.feature_dim = width, feature_dim
 
         def norm(channels: int) -> list[nn.Module]:
             return [nn.BatchNorm2d(channels)] if batch_norm else []
@@ -47,7 +63,13 @@ class SmallCNN(nn.Module):
                 nn.Conv2d(width, width, 3, padding=1), *norm(width), nn.ReLU(),
             )  # fmt: skip
             self.pool = nn.AdaptiveAvgPool2d(1)
-            self.fc = nn.Linear(width, n_classes)
+            if feature_dim is None:
+                self.fc = nn.Linear(width, n_classes)
+        if feature_dim is not None:
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(random_state + 1000)
+                self.features.extend([nn.Conv2d(width, feature_dim, 1), *norm(feature_dim), nn.ReLU()])
+                self.fc = nn.Linear(feature_dim, n_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc(self.pool(self.features(x)).flatten(1))
@@ -57,7 +79,9 @@ class SmallCNN(nn.Module):
         """The teaching backbone (`pretrained_backbone`, cached) with a fresh `n_classes` head
         seeded by `random_state`; fine-tune it with `train_classifier`."""
         backbone = pretrained_backbone(random_state=random_state, **kwargs)
-        model = cls(n_classes=n_classes, width=backbone.fc.in_features, random_state=random_state, batch_norm=True)
+        model = cls(
+            n_classes, backbone.width, random_state, batch_norm=True, feature_dim=backbone.feature_dim
+        )
         model.features.load_state_dict(backbone.features.state_dict())
         return model
 
@@ -148,7 +172,7 @@ def predict(
 
 
 #: Bump when the pretraining recipe changes: cached weights of another version are not reused.
-PRETRAIN_VERSION = 3
+PRETRAIN_VERSION = 4
 
 
 def cache_dir() -> Path:
@@ -158,9 +182,19 @@ def cache_dir() -> Path:
 
 
 def pretrained_backbone(
-    random_state: int = 0, *, width: int = 32, epochs: int = 6, copies: int | None = None, cache: bool = True
+    random_state: int = 0,
+    *,
+    width: int = 32,
+    feature_dim: int | None = 256,
+    epochs: int = 6,
+    copies: int | None = None,
+    cache: bool = True,
 ) -> SmallCNN:
     """A SmallCNN pretrained on 10-way digit identity: the lesson's stand-in for ImageNet.
+
+    Its penultimate layer has `feature_dim` features (256: see `SmallCNN`; None keeps the
+    `width` pooled channels of PRETRAIN_VERSION 3, whose group-balanced linear probe stays
+    near 0.85 worst-group accuracy on 0-4 vs 5-9, against ~0.9 with 256).
 
     Trained on `datasets.pretraining_digits` (digits reserved for pretraining, never in a
     lesson split; random stroke colours, scales, rotations and shifts, so no shortcut), with
@@ -171,8 +205,11 @@ def pretrained_backbone(
     """
     width = check_positive_int(width, "width")
     epochs = check_positive_int(epochs, "epochs")
-    path = cache_dir() / f"smallcnn_v{PRETRAIN_VERSION}_w{width}_e{epochs}_c{copies}_s{random_state}.pt"
-    model = SmallCNN(n_classes=10, width=width, random_state=random_state, batch_norm=True)
+    if feature_dim is not None:
+        feature_dim = check_positive_int(feature_dim, "feature_dim")
+    name = f"smallcnn_v{PRETRAIN_VERSION}_w{width}_f{feature_dim}_e{epochs}_c{copies}_s{random_state}.pt"
+    path = cache_dir() / name
+    model = SmallCNN(n_classes=10, width=width, random_state=random_state, batch_norm=True, feature_dim=feature_dim)
     if cache and path.exists():
         model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
         return model.eval()
