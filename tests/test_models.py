@@ -61,7 +61,7 @@ def test_pretrained_backbone_is_deterministic_and_cached(tmp_path, monkeypatch):
     for key, value in a.state_dict().items():
         torch.testing.assert_close(value, b.state_dict()[key], rtol=0, atol=0)
     (path,) = (tmp_path / "spurwidgets").glob("*.pt")
-    assert path.name == f"smallcnn_v{models.PRETRAIN_VERSION}_w8_e1_c1_s1.pt"
+    assert path.name == f"smallcnn_v{models.PRETRAIN_VERSION}_w8_f256_e1_c1_s1.pt"
 
     def no_training(*args, **kwargs):
         raise AssertionError("a cached backbone must not be trained again")
@@ -70,7 +70,8 @@ def test_pretrained_backbone_is_deterministic_and_cached(tmp_path, monkeypatch):
     c = models.pretrained_backbone(random_state=1, width=8, epochs=1, copies=1)
     torch.testing.assert_close(c.features[0].weight, a.features[0].weight, rtol=0, atol=0)
     fresh = models.SmallCNN.pretrained(n_classes=3, random_state=1, width=8, epochs=1, copies=1)
-    assert fresh.fc.out_features == 3 and fresh.fc.in_features == 8
+    assert fresh.fc.out_features == 3 and fresh.fc.in_features == 256 and fresh.feature_dim == 256
+    torch.testing.assert_close(fresh.features[-3].weight, a.features[-3].weight, rtol=0, atol=0)  # the 1x1 widening
     torch.testing.assert_close(fresh.features[0].weight, a.features[0].weight, rtol=0, atol=0)
     assert a.fc.out_features == 10 and not a.training
 
@@ -84,3 +85,21 @@ def test_train_classifier_seed_is_a_deprecated_alias_of_random_state():
         torch.testing.assert_close(a, b, rtol=0, atol=0)
     with pytest.raises(TypeError, match="got both random_state= and its deprecated alias seed="):
         train_classifier(SmallCNN(width=4), data, epochs=1, seed=2, random_state=2, progress=False)
+
+
+def test_feature_dim_widens_the_last_block_and_keeps_the_rest_of_the_initialisation():
+    plain = SmallCNN(n_classes=3, width=8, random_state=5, batch_norm=True)
+    wide = SmallCNN(n_classes=3, width=8, random_state=5, batch_norm=True, feature_dim=24)
+    assert wide.width == 8 and wide.feature_dim == 24 and plain.feature_dim is None
+    for index in (0, 4, 8):  # the three conv blocks start exactly as without the widening
+        torch.testing.assert_close(wide.features[index].weight, plain.features[index].weight, rtol=0, atol=0)
+    widening = wide.features[len(plain.features)]
+    assert isinstance(widening, torch.nn.Conv2d) and widening.kernel_size == (1, 1)
+    assert (widening.in_channels, widening.out_channels) == (8, 24)
+    assert isinstance(wide.features[-1], torch.nn.ReLU) and wide.fc.in_features == 24
+    x = torch.rand(2, 3, 16, 16)
+    maps = wide.eval().features(x)  # channels of `features` are exactly the head's input after pooling
+    assert maps.shape == (2, 24, 4, 4)
+    torch.testing.assert_close(wide(x), wide.fc(maps.mean(dim=(2, 3))))
+    with pytest.raises(ValueError, match="feature_dim"):
+        SmallCNN(feature_dim=0)

@@ -51,13 +51,14 @@ assert explorer.group_names == source.group_names
 import json, os
 assert json.load(open("annotations.json"))["annotations"]["0"] == {str(f): "spurious" for f in spurious[0]} | {
     str(ranker.top_features_[0][2]): "core"}
-assert spurious == {0: ranker.top_features_[0][:2].tolist(), 1: ranker.top_features_[1][:2].tolist()}
+assert spurious == {0: sorted(ranker.top_features_[0][:2].tolist()), 1: sorted(ranker.top_features_[1][:2].tolist())}
 assert gaps == {0: 1.0, 1: 1.0}  # the model relies on colour: right on all high, wrong on all low
 assert set(val.groups[ranking[0][:10]]) == {1} and set(val.groups[ranking[1][:10]]) == {2}
 assert sorted(results) == ["low_spuriosity", "misclassified", "random"]
 low = results["low_spuriosity"].summary()  # the tuning visibly fixes the model (pretrained backbone)
-assert low["val_accuracy_after"] > low["val_accuracy_before"] + 0.1, low
-assert low["max_gap_after"] < low["max_gap_before"] - 0.2, low
+assert low["val_accuracy_after"] > low["val_accuracy_before"] + 0.1, low  # measured 0.719 -> 0.825
+assert low["max_gap_after"] < low["max_gap_before"] - 0.2, low  # measured 1.0 -> 0.4
+assert results["random"].summary()["max_gap_after"] == 1.0  # the text: random images change nothing
 print({k: low[k] for k in ("val_accuracy_before", "val_accuracy_after", "max_gap_before", "max_gap_after")})
 """,
     "04_probe_clusters.ipynb": """
