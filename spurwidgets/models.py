@@ -79,9 +79,7 @@ class SmallCNN(nn.Module):
         """The teaching backbone (`pretrained_backbone`, cached) with a fresh `n_classes` head
         seeded by `random_state`; fine-tune it with `train_classifier`."""
         backbone = pretrained_backbone(random_state=random_state, **kwargs)
-        model = cls(
-            n_classes, backbone.width, random_state, batch_norm=True, feature_dim=backbone.feature_dim
-        )
+        model = cls(n_classes, backbone.width, random_state, batch_norm=True, feature_dim=backbone.feature_dim)
         model.features.load_state_dict(backbone.features.state_dict())
         return model
 
