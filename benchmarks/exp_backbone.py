@@ -6,8 +6,10 @@ sector (6 sectors: 60 classes); "mt6w<w>" two heads, digit identity + hue sector
 CE(digit) + w * CE(hue). The aim: features that carry colour as well as shape (as ImageNet
 features carry colour and background as well as objects), so that a gently fine-tuned (or
 frozen) backbone keeps its shape features while the ERM head still leans on colour.
-Fine-tuning variants (`FINE`): `FINETUNE`-style dicts; "freeze_from" keeps `features[i:]`
-as pretrained. For each: the ERM model's test WGA/overall and the val-split refits (MID
+Stop 21: "w64", "c16e15", ... more capacity; "x128"/"x256"/"x512" widen the last block
+with a 1x1 conv (`SmallCNN(feature_dim=)`; "x256" is PRETRAIN_VERSION 4). Fine-tuning
+variants (`FINE`): `FINETUNE`-style dicts; "freeze_from" keeps `features[i:]` as
+pretrained. "frozen" column: the pretrained backbone's own group-oracle probe. For each: the ERM model's test WGA/overall and the val-split refits (MID
 default, JTT, oracle) as in `bench_mid.evaluate`. Weights and features are cached in
 $EXP_CACHE (default /tmp/bb).
 
@@ -71,11 +73,20 @@ def multitask(model, images, digits, colours, *, epochs, weight, seed, batch_siz
     return model.eval()
 
 
-def pretrain(seed: int, bins: int = 0, epochs: int = 6, copies: int | None = None, weight: float = 0.0) -> SmallCNN:
+def pretrain(
+    seed: int,
+    bins: int = 0,
+    epochs: int = 6,
+    copies: int | None = None,
+    weight: float = 0.0,
+    width: int = 32,
+    feature_dim: int | None = None,
+) -> SmallCNN:
     tag = f"_w{weight}" if weight else ""
+    tag += (f"_width{width}" if width != 32 else "") + (f"_f{feature_dim}" if feature_dim else "")
     path = CACHE / f"pre_b{bins}_e{epochs}_c{copies}{tag}_s{seed}.pt"
     n = 10 + bins if weight else 10 * max(bins, 1)
-    model = SmallCNN(n_classes=n, width=32, random_state=seed, batch_norm=True)
+    model = SmallCNN(n_classes=n, width=width, random_state=seed, batch_norm=True, feature_dim=feature_dim)
     if path.exists():
         model.load_state_dict(torch.load(path, weights_only=True))
         return model.eval()
@@ -103,7 +114,11 @@ def task(kind: str, seed: int, pre: dict, fine: dict):
     val = colored_digits("val", shortcut=kind, random_state=seed)
     test = colored_digits("test", shortcut=kind, random_state=seed)
     backbone = pretrain(seed, **pre)
-    model = SmallCNN(n_classes=2, width=32, random_state=seed, batch_norm=True)
+    # the frozen backbone's group-oracle probe: how much shape the pretrained features carry
+    pv, pt = spurwidgets.extract(backbone, val, device="cpu"), spurwidgets.extract(backbone, test, device="cpu")
+    probe = refit_head(pv.features, val.labels, groups=val.groups, device="cpu").predict(pt.features)
+    frozen = metrics.worst_group_accuracy(test.labels, probe, test.groups)
+    model = SmallCNN(2, backbone.width, seed, batch_norm=True, feature_dim=backbone.feature_dim)
     model.features.load_state_dict(backbone.features.state_dict())
     fine = dict(fine)
     freeze_from = fine.pop("freeze_from", None)
@@ -113,7 +128,7 @@ def task(kind: str, seed: int, pre: dict, fine: dict):
     train_classifier(model, train, random_state=seed, device="cpu", progress=False, **fine)
     fv, ft = spurwidgets.extract(model, val, device="cpu"), spurwidgets.extract(model, test, device="cpu")
     out = {"x": fv.features, "l": fv.logits, "y": val.labels, "g": val.groups,
-           "xt": ft.features, "lt": ft.logits, "yt": test.labels, "gt": test.groups}  # fmt: skip
+           "xt": ft.features, "lt": ft.logits, "yt": test.labels, "gt": test.groups, "frozen": frozen}  # fmt: skip
     np.savez(path, **out)
     return out
 
@@ -128,7 +143,8 @@ def evaluate(d: dict, seed: int) -> dict[str, float]:
         "oracle": refit_head(x, y, groups=g, device="cpu"),
     }
     preds = {"ERM": lt.argmax(1)} | {name: head.predict(xt) for name, head in heads.items()}
-    row = {f"{n} wga": metrics.worst_group_accuracy(yt, p, gt) for n, p in preds.items()}
+    row = {"frozen wga": float(d.get("frozen", np.nan))}
+    row |= {f"{n} wga": metrics.worst_group_accuracy(yt, p, gt) for n, p in preds.items()}
     row |= {f"{n} acc": float((p == yt).mean()) for n, p in preds.items()}
     return row
 
@@ -141,6 +157,14 @@ PRE = {
     "mt6w.1": {"bins": 6, "weight": 0.1},
     "mt6w.15": {"bins": 6, "weight": 0.15},
     "mt6w.1e10": {"bins": 6, "weight": 0.1, "epochs": 10},
+    # stop 21: more capacity for shape (wider, longer, more copies) and a widened last block
+    "w64": {"width": 64, "epochs": 10},
+    "c16e15": {"copies": 16, "epochs": 15},
+    "w64c16e15": {"width": 64, "copies": 16, "epochs": 15},
+    "x128": {"feature_dim": 128},
+    "x256": {"feature_dim": 256},  # PRETRAIN_VERSION 4, adopted
+    "x512": {"feature_dim": 512},
+    "w64x256": {"width": 64, "epochs": 10, "feature_dim": 256},
 }
 FINE = {
     "ft2": {"epochs": 2, "lr": 1e-4, "head_lr": 3e-3},
@@ -150,6 +174,9 @@ FINE = {
     "block1": {"epochs": 2, "lr": 1e-4, "head_lr": 3e-3, "freeze_from": 4},
     "block1lr1e-3": {"epochs": 2, "lr": 1e-3, "head_lr": 3e-3, "freeze_from": 4},
     "conv1": {"epochs": 2, "lr": 1e-3, "head_lr": 3e-3, "freeze_from": 1},
+    "ft3": {"epochs": 3, "lr": 1e-4, "head_lr": 3e-3},
+    "ft2lr3e-4": {"epochs": 2, "lr": 3e-4, "head_lr": 3e-3},  # adopted with x256
+    "ft2lr1e-3": {"epochs": 2, "lr": 1e-3, "head_lr": 3e-3},
 }
 
 
@@ -161,20 +188,20 @@ def main() -> None:
     p.add_argument("--seeds", nargs="+", type=int, default=[4, 5])
     a = p.parse_args()
     torch.set_num_threads(2)
-    cols = ["ERM", "MID", "JTT", "oracle"]
+    cols = ["frozen", "ERM", "MID", "JTT", "oracle"]
     print(f"{'pre':<9}{'fine':<11}{'kind':<8}{'seed':>4} |" + "".join(f"{c:>7}" for c in cols) + " |"
-          + "".join(f"{c:>7}" for c in cols) + "   (WGA | acc, test)")  # fmt: skip
+          + "".join(f"{c:>7}" for c in cols[1:]) + "   (WGA | acc, test)")  # fmt: skip
     for pre, fine, kind in itertools.product(a.pre, a.fine, a.kinds):
         rows = []
         for seed in a.seeds:
             rows.append(evaluate(task(kind, seed, PRE[pre], FINE[fine]), seed))
             r = rows[-1]
             print(f"{pre:<9}{fine:<11}{kind:<8}{seed:>4} |" + "".join(f"{r[c + ' wga']:>7.3f}" for c in cols) + " |"
-                  + "".join(f"{r[c + ' acc']:>7.3f}" for c in cols), flush=True)  # fmt: skip
+                  + "".join(f"{r[c + ' acc']:>7.3f}" for c in cols[1:]), flush=True)  # fmt: skip
         if len(rows) > 1:
             m = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
             print(f"{pre:<9}{fine:<11}{kind:<8}{'mean':>4} |" + "".join(f"{m[c + ' wga']:>7.3f}" for c in cols) + " |"
-                  + "".join(f"{m[c + ' acc']:>7.3f}" for c in cols), flush=True)  # fmt: skip
+                  + "".join(f"{m[c + ' acc']:>7.3f}" for c in cols[1:]), flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":
