@@ -20,6 +20,29 @@ from .validation import check_features, check_is_fitted, check_labels, check_log
 from .window_clusters import propagate_clusters
 
 
+def chosen_group_warnings(
+    groups: np.ndarray, chosen: np.ndarray, classes: np.ndarray, n_classes: int, confident_counts: dict[int, int]
+) -> list[str]:
+    """The sanity rule of `window_clusters.size_warnings`, applied to what `refit` upweights: a
+    class's merged minority group (its chosen clusters' members, `groups` from `refit_groups`)
+    that outnumbers the class's confident majority (right, outside the window) is probably
+    mostly majority, and weighing it as a minority can undo the refit (a mark on a majority
+    cluster does that; `benchmarks/RESULTS.md`)."""
+    messages = []
+    chosen_classes = classes[chosen]
+    for offset, cls in enumerate(np.unique(chosen_classes)):
+        ids = ", ".join(str(int(c)) for c in chosen[chosen_classes == cls])
+        size = int((groups == n_classes + offset).sum())
+        reference = int(confident_counts.get(int(cls), 0))
+        if size > reference:
+            messages.append(
+                f"the minority group of class {int(cls)} (cluster(s) {ids}) holds {size} samples, more than the "
+                f"class's confident majority ({reference}); it is probably mostly majority and can undo the "
+                "refit: check the marks in the gallery"
+            )
+    return messages
+
+
 class MIDRefit:
     """`propagate`, `refit_groups`, `refit`, `report` and `enrichment` of `MID`."""
 
@@ -36,6 +59,7 @@ class MIDRefit:
         cluster_centers_: np.ndarray
         cluster_classes_: np.ndarray
         minority_clusters_: np.ndarray
+        confident_counts_: dict[int, int]
         groups_: np.ndarray | None
 
     def propagate(self) -> np.ndarray:
@@ -100,8 +124,14 @@ class MIDRefit:
         group-balanced subsample of `max_samples` rows drawn with `random_state`, in the top
         `rank` principal directions plus the group-mean contrasts they miss. MIDExplorer's Refit button uses
         `refit.INTERACTIVE_MAX_SAMPLES` / `INTERACTIVE_RANK` when N is larger than the cap.
+
+        Sets `head_` and `refit_warnings_` (`chosen_group_warnings`: a class's merged minority
+        group larger than its confident majority); the warnings change nothing in the fit.
         """
         groups = self.refit_groups(clusters)
+        warnings = chosen_group_warnings(
+            groups, self._chosen_clusters(clusters), self.cluster_classes_, self.n_classes_, self.confident_counts_
+        )
         head = refit_head(
             self.features_,
             self.labels_,
@@ -113,7 +143,7 @@ class MIDRefit:
             rank=rank,
         )
         head = one_output_per_class(head, self.n_classes_)
-        self.head_ = head
+        self.head_, self.refit_warnings_ = head, warnings
         return head
 
     def report(
@@ -150,4 +180,4 @@ class MIDRefit:
         return float(is_minority[self.window_].mean() / overall)
 
 
-__all__ = ["MIDRefit"]
+__all__ = ["MIDRefit", "chosen_group_warnings"]
