@@ -3,7 +3,9 @@
 Pipeline (`MID.fit`): margin of every sample -> intercept window (smallest |margin| or an
 explicit logit range) -> optional mislabel filter -> per-class k-means on the window's
 features -> flag likely minority clusters -> propagate cluster membership to every sample
-of the class. `MID.refit` then fits a new last layer on a cluster-balanced objective.
+of the class. `MID.refit` then fits a new last layer on a cluster-balanced objective (the
+refit side, `propagate` / `refit_groups` / `refit` / `report` / `enrichment`, is the
+`mid_refit.MIDRefit` mixin; import everything from here).
 
 Margin (the 1-D score the window is taken on, stored as `margin_`):
 - one logit (binary, single-logit model): the logit itself (positive means class 1);
@@ -30,7 +32,9 @@ data, the model memorises its own training images so they have no window):
    the nearest *unflagged* cluster of its class (`groups_`); `refit` merges the chosen
    clusters of each class into one minority group (`refit_groups`);
 5. sanity rule: a flagged cluster whose members outnumber the class's confident majority
-   (right, outside the window) is probably a majority group: `warnings_` says so.
+   (right, outside the window; `confident_counts_`) is probably a majority group:
+   `warnings_` says so; `refit` applies the same rule to each class's merged chosen group
+   (marks included) in `refit_warnings_`.
 `cluster_scores_` keeps the distance of each cluster from its class's confident majority
 so users can rank clusters themselves. Where it fails: when the model is not wrong on the
 minority (a weak shortcut) the error set is mostly hard or mislabelled majority samples,
@@ -45,11 +49,11 @@ from typing import Any
 
 import numpy as np
 
-from . import metrics
-from .mid_heads import MISSING_CLASS_LOGIT, cluster_ids, one_output_per_class
-from .mislabel import confident_mislabels
+from .mid_heads import MISSING_CLASS_LOGIT
+from .mid_refit import MIDRefit
+from .mislabel import window_mislabels
 from .predictions import predicted_classes
-from .refit import LinearHead, balanced_weights, refit_head
+from .refit import balanced_weights
 from .validation import (
     Estimator,
     check_features,
@@ -72,13 +76,12 @@ from .window_clusters import (
     margins,
     minority_scores,
     present_classes,
-    propagate_clusters,
     size_warnings,
     window_overlap,
 )
 
 
-class MID(Estimator):
+class MID(MIDRefit, Estimator):
     """Intercept-window minority discovery and head refitting.
 
     Parameters
@@ -103,8 +106,10 @@ class MID(Estimator):
     Fitted attributes: margin_ (N,), window_ (int64 indices, ascending), window_clusters_,
     cluster_classes_ (class of each cluster id), cluster_centers_, cluster_sizes_,
     cluster_scores_, cluster_error_rates_, candidates_, candidate_clusters_,
-    minority_clusters_, groups_ (N,), warnings_ (list of str), mislabeled_, labels_, features_,
-    warm_started_ (the last window's k-means started from the previous centres: `fit_window`).
+    minority_clusters_, groups_ (N,), warnings_ (list of str), confident_counts_ (class -> its
+    right samples outside the window, for each clustered class), mislabeled_, labels_, features_,
+    warm_started_ (the last window's k-means started from the previous centres: `fit_window`);
+    `refit` sets head_ and refit_warnings_ (list of str).
     add_errors : add every misclassified sample to the window's samples before clustering.
     max_cluster_samples : per class, k-means runs on at most this many of the clustered
         samples (a random subsample drawn with `random_state`) and every one of them joins
@@ -205,7 +210,7 @@ class MID(Estimator):
                 f"the window holds samples of class {present[0]} only ({len(window)} samples); it must contain "
                 "at least 2 classes: widen the window or raise quantile"
             )
-        mislabeled = self._mislabeled(features, labels, window)
+        mislabeled = window_mislabels(self.mislabel_filter, features, labels, window, self.random_state)
         kept = window[~mislabeled]
         wrong = predicted != labels
         # Candidates: the window (minus mislabel suspects) plus, with add_errors, every
@@ -231,6 +236,7 @@ class MID(Estimator):
         )
         rates = error_rates(wrong, candidates, clusters, len(classes))
         confident = confident_majority(labels, window, predicted)
+        # Kept (`confident_counts_`) so that `refit` can apply the same sanity rule to marks.
         confident_counts = {int(c): int((confident & (labels == c)).sum()) for c in np.unique(classes)}
         # Everything validated and computed: only now replace the fitted state.
         position = np.searchsorted(candidates, kept)
@@ -250,6 +256,7 @@ class MID(Estimator):
         self.cluster_scores_ = scores
         self.cluster_error_rates_ = rates
         self.minority_clusters_ = minority
+        self.confident_counts_ = confident_counts
         self.warm_started_ = init is not None
         self.groups_ = None
         # Flagged clusters take no propagated members, so their size is their candidate count.
@@ -263,25 +270,6 @@ class MID(Estimator):
             return None
         classes = self.cluster_classes_
         return {int(c): self.cluster_centers_[classes == c] for c in set(classes.tolist())}
-
-    def propagate(self) -> np.ndarray:
-        """`groups_`: every sample's nearest window cluster of its own class (computed once)."""
-        check_is_fitted(self, "cluster_centers_")
-        groups = self.groups_
-        if groups is None:
-            # Samples outside the candidates (right, outside the window) join the nearest
-            # unflagged cluster of their class: the model gets them right with confidence, so
-            # they are majority; candidates keep their own cluster.
-            groups = propagate_clusters(
-                self.features_,
-                self.labels_,
-                self.cluster_centers_,
-                self.cluster_classes_,
-                exclude=self.minority_clusters_,
-            )
-            groups[self.candidates_] = self.candidate_clusters_
-            self.groups_ = groups
-        return groups
 
     def _select_window(self, margin: np.ndarray) -> np.ndarray:
         if self.window is not None:
@@ -297,114 +285,6 @@ class MID(Estimator):
         size = max(1, int(round(quantile * len(margin))))
         order = np.argsort(np.abs(margin), kind="stable")[:size]
         return np.sort(order).astype(np.int64)
-
-    def _mislabeled(self, features: np.ndarray, labels: np.ndarray, window: np.ndarray) -> np.ndarray:
-        """Boolean mask over the window: True = flagged by the mislabel filter."""
-        flt = self.mislabel_filter
-        if flt is None:
-            return np.zeros(len(window), dtype=bool)
-        if isinstance(flt, str):
-            if flt != "confident":
-                raise ValueError(f"mislabel_filter must be None, 'confident' or a callable; got {flt!r}")
-            return confident_mislabels(features, labels, random_state=self.random_state)[window]
-        if not callable(flt):
-            raise TypeError(f"mislabel_filter must be None, 'confident' or a callable; got {type(flt).__name__}")
-        mask = np.asarray(flt(features, labels, window))
-        if mask.shape != (len(window),) or mask.dtype != bool:
-            raise ValueError(
-                f"mislabel_filter must return a boolean mask of shape ({len(window)},) over the window; "
-                f"got shape {mask.shape} and dtype {mask.dtype}"
-            )
-        return mask
-
-    # ------------------------------------------------------------------ refit
-    def refit_groups(self, clusters: Any = None) -> np.ndarray:
-        """Groups used by `refit`: per class, one minority group (the propagated members of
-        the class's chosen clusters, merged) and one group for the rest of the class (its
-        class id). Minority groups get ids n_classes, n_classes + 1, ... in class order.
-        Returns (N,) int64 group ids.
-
-        clusters: None (`minority_clusters_`), cluster ids (list, array, set, int), or the
-        `{cluster: tag}` dict of `ClusterGallery.marked` (its "minority" clusters are used)."""
-        members = self.propagate()
-        chosen = self.minority_clusters_ if clusters is None else cluster_ids(clusters, len(self.cluster_classes_))
-        chosen = np.unique(chosen)
-        groups = self.labels_.copy()  # "rest of class k" = group k
-        chosen_classes = self.cluster_classes_[chosen]
-        for offset, cls in enumerate(np.unique(chosen_classes)):
-            # Merged per class: k-means may split one minority group into several clusters,
-            # and separate groups would give a split group several shares of the loss.
-            groups[np.isin(members, chosen[chosen_classes == cls])] = self.n_classes_ + offset
-        return groups
-
-    def refit(
-        self,
-        clusters: Any = None,
-        *,
-        C: float | str | None = None,
-        max_samples: int | None = None,
-        rank: int | None = None,
-    ) -> LinearHead:
-        """Refit the last layer on the fitted features with a cluster-balanced loss.
-
-        clusters: cluster ids to treat as minority groups (None: `minority_clusters_`; []:
-        class-balanced only; a `ClusterGallery.marked` dict: its "minority" clusters). Each
-        class's chosen clusters (their propagated members `groups_`, merged) and the rest of
-        each class weigh the same in the loss (`refit_groups`). The head has one output per class of the model's
-        logits, also when `labels` miss a class: such a class gets weight 0 and a bias of
-        `MISSING_CLASS_LOGIT`, so the head never predicts it.
-        max_samples, rank: passed to `refit_head` (None: an exact fit on every sample): fit a
-        group-balanced subsample of `max_samples` rows drawn with `random_state`, in the top
-        `rank` principal directions plus the group-mean contrasts they miss. MIDExplorer's Refit button uses
-        `refit.INTERACTIVE_MAX_SAMPLES` / `INTERACTIVE_RANK` when N is larger than the cap.
-        """
-        groups = self.refit_groups(clusters)
-        head = refit_head(
-            self.features_,
-            self.labels_,
-            groups=groups,
-            C=self.C if C is None else C,
-            random_state=self.random_state,
-            device=self.device,
-            max_samples=max_samples,
-            rank=rank,
-        )
-        head = one_output_per_class(head, self.n_classes_)
-        self.head_ = head
-        return head
-
-    def report(
-        self, features: Any, logits: Any, labels: Any, groups: Any, *, head: Any = None, group_names: Any = None
-    ):
-        """Accuracy per group before (the model's logits) and after (`head`, default the last
-        `refit`), via `metrics.report`: a DataFrame indexed by group plus "worst group" and
-        "overall", columns n, before, after, change."""
-        head = getattr(self, "head_", None) if head is None else head
-        if head is None:
-            raise RuntimeError("no refitted head yet: call refit() first or pass head=")
-        features, logits = check_features(features), check_logits(logits)
-        labels = check_labels(labels, "labels", n=len(features))
-        check_same_length(features=features, logits=logits, labels=labels)
-        before_pred = predicted_classes(logits)
-        before = metrics.report(labels, before_pred, groups, group_names)
-        after = metrics.report(labels, head.predict(features), groups, group_names)
-        table = before[["n"]].copy()
-        table["before"], table["after"] = before["accuracy"], after["accuracy"]
-        groups_only = table.drop(index="overall")
-        table.loc["worst group"] = [len(labels), groups_only["before"].min(), groups_only["after"].min()]
-        table["change"] = table["after"] - table["before"]
-        table["n"] = table["n"].astype(int)
-        return table
-
-    def enrichment(self, true_groups: Any, minority: Any) -> float:
-        """Share of true minority samples in the window divided by their share overall."""
-        check_is_fitted(self, "window_")
-        true_groups = check_labels(true_groups, "true_groups", n=len(self.labels_))
-        is_minority = np.isin(true_groups, np.asarray(minority).reshape(-1))
-        overall = is_minority.mean()
-        if overall == 0:
-            raise ValueError("minority names no group present in true_groups")
-        return float(is_minority[self.window_].mean() / overall)
 
 
 __all__ = ["MID", "MISSING_CLASS_LOGIT", "margins", "balanced_weights"]

@@ -75,6 +75,31 @@ def confident_mislabels(
     return (self_confidence < thresholds[encoded]) & above.any(1)
 
 
+def window_mislabels(
+    mislabel_filter: Any, features: np.ndarray, labels: np.ndarray, window: np.ndarray, random_state: Any = 0
+) -> np.ndarray:
+    """`MID(mislabel_filter=...)` applied to the window: a boolean mask over `window`, True =
+    likely mislabelled. mislabel_filter: None (nothing flagged), "confident"
+    (`confident_mislabels` with `random_state`) or a callable `f(features, labels, window)`."""
+    if mislabel_filter is None:
+        return np.zeros(len(window), dtype=bool)
+    if isinstance(mislabel_filter, str):
+        if mislabel_filter != "confident":
+            raise ValueError(f"mislabel_filter must be None, 'confident' or a callable; got {mislabel_filter!r}")
+        return confident_mislabels(features, labels, random_state=random_state)[window]
+    if not callable(mislabel_filter):
+        raise TypeError(
+            f"mislabel_filter must be None, 'confident' or a callable; got {type(mislabel_filter).__name__}"
+        )
+    mask = np.asarray(mislabel_filter(features, labels, window))
+    if mask.shape != (len(window),) or mask.dtype != bool:
+        raise ValueError(
+            f"mislabel_filter must return a boolean mask of shape ({len(window)},) over the window; "
+            f"got shape {mask.shape} and dtype {mask.dtype}"
+        )
+    return mask
+
+
 class ZeroShotFilter:
     """Flag window samples whose label a zero-shot image-text model disagrees with.
 

@@ -198,7 +198,11 @@ class MIDExplorer(ipywidgets.VBox):
 
     # ------------------------------------------------------------------ refit
     def refit(self, clusters: Any = None) -> LinearHead:
-        """Refit the head on the marked clusters (or `clusters`), update the table; returns the head."""
+        """Refit the head on the marked clusters (or `clusters`), update the table; returns the head.
+
+        The warnings panel then lists MID's doubts about its flags, about the chosen clusters
+        (`MID.refit_warnings_`: a class's merged minority group larger than its confident
+        majority) and about the table (a refit that costs overall accuracy)."""
         panel = self.panel
         chosen = self.minority_clusters() if clusters is None else [int(c) for c in np.asarray(clusters).reshape(-1)]
         start = time.perf_counter()
@@ -211,7 +215,7 @@ class MIDExplorer(ipywidgets.VBox):
             table = accuracy_table(self, head)
             with panel.hold_sync():
                 panel.table = table
-                panel.warnings = self._flag_warnings() + refit_warnings(table)
+                panel.warnings = self._flag_warnings() + list(self.mid.refit_warnings_) + refit_warnings(table)
             self.head = head
             panel.progress = 1.0
             panel.status = (
