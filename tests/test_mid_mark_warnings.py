@@ -1,6 +1,6 @@
-"""Marks get the sanity rule of flags: `MID.refit` warns (`refit_warnings_`) when a class's
-merged chosen group outnumbers the class's confident majority (`confident_counts_`), and
-MIDExplorer shows that warning after a Refit. Hand-worked data: every count below follows
+"""Marks get a sanity rule: `MID.refit` warns (`refit_warnings_`) when a class's merged
+chosen group is made mostly of the class's confident majority (`confident_`: right, outside
+the window), and MIDExplorer shows that warning after a Refit. Hand-worked data: every count below follows
 from the layout in `_marked_data`."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def _marked_data():
     With 2 clusters per class: cluster 0 = class 0's window spot (4), cluster 1 = its error
     spot (3, all wrong: flagged), cluster 2 = class 1's spot (20, 1) (3), cluster 3 = (20, 6)
     (1). Propagation: class 0's confident samples join cluster 0 (the unflagged one), class
-    1's join cluster 2 (nearest): member counts 14, 3, 13, 1; confident majorities 10 and 10.
+    1's join cluster 2 (nearest): member counts 14, 3, 13, 1, of which 10, 0, 10, 0 confident.
     """
     spots = [((0, 0), 0, -3.0, 10), ((0, 1), 0, -0.2, 4), ((10, 10), 0, 2.0, 3)]
     spots += [((20, 0), 1, 3.0, 10), ((20, 1), 1, 0.2, 3), ((20, 6), 1, 0.2, 1)]
@@ -38,11 +38,11 @@ def _marked_data():
     return features, logits, labels, groups
 
 
-def _message(cls, ids, size, reference):
+def _message(cls, ids, size, from_majority):
     return (
-        f"the minority group of class {cls} (cluster(s) {ids}) holds {size} samples, more than the class's "
-        f"confident majority ({reference}); it is probably mostly majority and can undo the refit: check the "
-        "marks in the gallery"
+        f"the minority group of class {cls} (cluster(s) {ids}) holds {size} samples, {from_majority} of them "
+        "from the class's confident majority (right, outside the window); it is probably mostly majority and "
+        "can undo the refit: check the marks in the gallery"
     )
 
 
@@ -58,22 +58,23 @@ def test_the_hand_worked_layout(mid):
     assert mid.minority_clusters_.tolist() == [1]
     assert np.bincount(mid.propagate()).tolist() == [14, 3, 13, 1]
     assert mid.confident_counts_ == {0: 10, 1: 10}
+    assert np.flatnonzero(mid.confident_).tolist() == list(range(10)) + list(range(17, 27))
     assert mid.warnings_ == []  # the flagged cluster (3) is well under class 0's confident majority
 
 
-def test_marking_a_majority_sized_cluster_warns_and_a_minority_sized_one_does_not(mid):
+def test_marking_a_majority_cluster_warns_and_a_minority_one_does_not(mid):
     mid.refit([0])
     assert mid.refit_warnings_ == [_message(0, "0", 14, 10)]
     mid.refit([1])
     assert mid.refit_warnings_ == []
     mid.refit()  # MID's own flag (cluster 1)
     assert mid.refit_warnings_ == []
-    mid.refit({1: "minority", 3: "minority"})  # 3 and 1 members
+    mid.refit({1: "minority", 3: "minority"})  # 3 and 1 members, none confident
     assert mid.refit_warnings_ == []
 
 
 def test_the_rule_applies_to_each_class_s_merged_group(mid):
-    # class 0: clusters 0 and 1 merge into 14 + 3 = 17; class 1: cluster 2 alone, 13
+    # class 0: clusters 0 and 1 merge into 14 + 3 = 17 (10 confident); class 1: cluster 2, 13 (10)
     mid.refit({0: "minority", 1: "minority", 2: "minority", 3: "majority"})
     assert mid.refit_warnings_ == [_message(0, "0, 1", 17, 10), _message(1, "2", 13, 10)]
 
@@ -85,14 +86,14 @@ def test_the_warning_changes_nothing_in_the_refit(mid):
     np.testing.assert_array_equal(head.intercept_, reference.intercept_)
 
 
-def test_a_group_as_large_as_the_confident_majority_is_not_warned_about():
+def test_a_group_half_from_the_confident_majority_is_not_warned_about():
     # groups as refit_groups returns them with n_classes = 2: group 2 = class 0's chosen
-    # cluster 1 (3 members), group 3 = class 1's chosen cluster 3 (3 members)
-    groups = np.array([0, 2, 2, 2, 1, 3, 3, 3])
+    # cluster 1 (3 members, 2 confident), group 3 = class 1's chosen cluster 3 (4 members, 2 confident)
+    groups = np.array([0, 2, 2, 2, 1, 3, 3, 3, 3])
+    confident = np.array([1, 1, 1, 0, 1, 1, 1, 0, 0], dtype=bool)
     classes = np.array([0, 0, 1, 1])
-    got = chosen_group_warnings(groups, np.array([1, 3]), classes, 2, {0: 2, 1: 3})
-    assert got == [_message(0, "1", 3, 2)]  # 3 > 2 warns; 3 == 3 does not
-    assert chosen_group_warnings(groups, np.array([1, 3]), classes, 2, {1: 3}) == [_message(0, "1", 3, 0)]
+    got = chosen_group_warnings(groups, np.array([1, 3]), classes, 2, confident)
+    assert got == [_message(0, "1", 3, 2)]  # 2 of 3 warns; 2 of 4 (exactly half) does not
 
 
 def test_explorer_shows_the_mark_warning_after_a_refit():

@@ -33,8 +33,8 @@ data, the model memorises its own training images so they have no window):
    clusters of each class into one minority group (`refit_groups`);
 5. sanity rule: a flagged cluster whose members outnumber the class's confident majority
    (right, outside the window; `confident_counts_`) is probably a majority group:
-   `warnings_` says so; `refit` applies the same rule to each class's merged chosen group
-   (marks included) in `refit_warnings_`.
+   `warnings_` says so; `refit` warns (`refit_warnings_`) when a class's merged chosen
+   group (marks included) is made mostly of that confident majority (`confident_`).
 `cluster_scores_` keeps the distance of each cluster from its class's confident majority
 so users can rank clusters themselves. Where it fails: when the model is not wrong on the
 minority (a weak shortcut) the error set is mostly hard or mislabelled majority samples,
@@ -106,8 +106,9 @@ class MID(MIDRefit, Estimator):
     Fitted attributes: margin_ (N,), window_ (int64 indices, ascending), window_clusters_,
     cluster_classes_ (class of each cluster id), cluster_centers_, cluster_sizes_,
     cluster_scores_, cluster_error_rates_, candidates_, candidate_clusters_,
-    minority_clusters_, groups_ (N,), warnings_ (list of str), confident_counts_ (class -> its
-    right samples outside the window, for each clustered class), mislabeled_, labels_, features_,
+    minority_clusters_, groups_ (N,), warnings_ (list of str), confident_ (N,) bool (right and
+    outside the window: the confident majority), confident_counts_ (class -> its count, for each
+    clustered class), mislabeled_, labels_, features_,
     warm_started_ (the last window's k-means started from the previous centres: `fit_window`);
     `refit` sets head_ and refit_warnings_ (list of str).
     add_errors : add every misclassified sample to the window's samples before clustering.
@@ -236,7 +237,7 @@ class MID(MIDRefit, Estimator):
         )
         rates = error_rates(wrong, candidates, clusters, len(classes))
         confident = confident_majority(labels, window, predicted)
-        # Kept (`confident_counts_`) so that `refit` can apply the same sanity rule to marks.
+        # Kept (`confident_`) so that `refit` can check marked groups against the majority too.
         confident_counts = {int(c): int((confident & (labels == c)).sum()) for c in np.unique(classes)}
         # Everything validated and computed: only now replace the fitted state.
         position = np.searchsorted(candidates, kept)
@@ -257,6 +258,7 @@ class MID(MIDRefit, Estimator):
         self.cluster_error_rates_ = rates
         self.minority_clusters_ = minority
         self.confident_counts_ = confident_counts
+        self.confident_ = confident
         self.warm_started_ = init is not None
         self.groups_ = None
         # Flagged clusters take no propagated members, so their size is their candidate count.

@@ -201,7 +201,7 @@ class MIDExplorer(ipywidgets.VBox):
         """Refit the head on the marked clusters (or `clusters`), update the table; returns the head.
 
         The warnings panel then lists MID's doubts about its flags, about the chosen clusters
-        (`MID.refit_warnings_`: a class's merged minority group larger than its confident
+        (`MID.refit_warnings_`: a class's merged minority group made mostly of its confident
         majority) and about the table (a refit that costs overall accuracy)."""
         panel = self.panel
         chosen = self.minority_clusters() if clusters is None else [int(c) for c in np.asarray(clusters).reshape(-1)]
