@@ -33,7 +33,9 @@ assert worst["oracle (true groups)"] >= 0.85, after  # measured 0.879
 assert curve.window == mid.window and len(curve.selection) == len(mid.window_)
 assert (np.abs(margin) < 0.5).sum() >= 10  # samples near zero: there is an intercept window
 assert isinstance(explorer, sw.MIDExplorer)
-assert 0.5 < probe_clusters.average_cluster_probability_ <= 1
+# the text: only about 0.53, almost every colour field called "5-9" (measured 0.534, 92 %)
+assert 0.5 < probe_clusters.average_cluster_probability_ < 0.6
+assert (probe_clusters.probs_[:, 1] > 0.5).mean() > 0.85
 print(after.round(3).to_string())
 """,
     "02_mid_your_model.ipynb": """
