@@ -237,8 +237,6 @@ class MID(MIDRefit, Estimator):
         )
         rates = error_rates(wrong, candidates, clusters, len(classes))
         confident = confident_majority(labels, window, predicted)
-        # Kept (`confident_`) so that `refit` can check marked groups against the majority too.
-        confident_counts = {int(c): int((confident & (labels == c)).sum()) for c in np.unique(classes)}
         # Everything validated and computed: only now replace the fitted state.
         position = np.searchsorted(candidates, kept)
         window_clusters = np.full(len(window), -1, dtype=np.int64)
@@ -257,14 +255,19 @@ class MID(MIDRefit, Estimator):
         self.cluster_scores_ = scores
         self.cluster_error_rates_ = rates
         self.minority_clusters_ = minority
-        self.confident_counts_ = confident_counts
-        self.confident_ = confident
+        self.confident_ = confident  # kept so that `refit` can check marked groups against it too
         self.warm_started_ = init is not None
         self.groups_ = None
         # Flagged clusters take no propagated members, so their size is their candidate count.
-        self.warnings_ = size_warnings(clusters, labels[candidates], confident_counts, minority, classes)
+        self.warnings_ = size_warnings(clusters, labels[candidates], self.confident_counts_, minority, classes)
         if propagate:
             self.propagate()
+
+    @property
+    def confident_counts_(self) -> dict[int, int]:
+        """Class -> its number of confident-majority samples (`confident_`), per clustered class."""
+        confident, labels = self.confident_, self.labels_
+        return {int(c): int((confident & (labels == c)).sum()) for c in np.unique(self.cluster_classes_)}
 
     def _warm_start_centers(self, window: np.ndarray, n: int) -> dict[int, np.ndarray] | None:
         """Class -> the previous window's centres, when `window` overlaps it enough."""

@@ -61,7 +61,6 @@ class MIDRefit:
         cluster_centers_: np.ndarray
         cluster_classes_: np.ndarray
         minority_clusters_: np.ndarray
-        confident_counts_: dict[int, int]
         confident_: np.ndarray
         groups_: np.ndarray | None
 
